@@ -1,0 +1,91 @@
+"""purezmq: ZeroMQ (libzmq 4.0 feature set) in pure Python, with pyzmq's API.
+
+    import purezmq as zmq
+
+runs pyzmq code unchanged: the same names, constants, errors and behaviour, over a
+wire-compatible ZMTP implementation that talks to any libzmq peer.
+"""
+
+from __future__ import annotations
+
+from . import constants, error
+from .constants import *  # noqa: F401,F403
+from .error import (
+    Again,
+    ContextTerminated,
+    InterruptedSystemCall,
+    NotDone,
+    ZMQBaseError,
+    ZMQBindError,
+    ZMQError,
+    ZMQVersionError,
+    strerror,
+    zmq_errno,
+)
+from .sugar import (
+    Context,
+    Frame,
+    Message,
+    MessageTracker,
+    Poller,
+    Socket,
+    pyzmq_version,
+    pyzmq_version_info,
+    select,
+    zmq_version,
+    zmq_version_info,
+)
+from .sugar.version import __version__
+from ._transport._endpoint import IPC_PATH_MAX as IPC_PATH_MAX_LEN
+
+COPY_THRESHOLD = 65536
+DRAFT_API = False
+
+_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False, "curve": False,
+                 "gssapi": False, "draft": False}
+
+
+def has(capability: str) -> bool:
+    """Whether purezmq supports a libzmq capability ("ipc", "curve", "pgm", ...)."""
+    return _CAPABILITIES.get(capability, False)
+
+
+def get_includes() -> list:
+    """pyzmq returns C include dirs; purezmq has none."""
+    return []
+
+
+def get_library_dirs() -> list:
+    return []
+
+
+__all__ = [
+    "Again",
+    "COPY_THRESHOLD",
+    "Context",
+    "ContextTerminated",
+    "DRAFT_API",
+    "Frame",
+    "IPC_PATH_MAX_LEN",
+    "InterruptedSystemCall",
+    "Message",
+    "MessageTracker",
+    "NotDone",
+    "Poller",
+    "Socket",
+    "ZMQBaseError",
+    "ZMQBindError",
+    "ZMQError",
+    "ZMQVersionError",
+    "__version__",
+    "constants",
+    "error",
+    "has",
+    "pyzmq_version",
+    "pyzmq_version_info",
+    "select",
+    "strerror",
+    "zmq_errno",
+    "zmq_version",
+    "zmq_version_info",
+] + list(constants.__all__)

@@ -1,0 +1,173 @@
+"""The context core: I/O threads, socket accounting, shutdown and termination.
+
+Theory of operation
+-------------------
+A context starts its I/O threads lazily, with the first tcp/ipc endpoint (inproc never needs
+one). It counts live sockets and live sessions (connections still flushing within LINGER).
+``shutdown()`` marks the context terminated and wakes every blocking call, which then raises
+ContextTerminated; ``term()`` does that, then waits until the application has closed every
+socket and every session has finished lingering, then stops the I/O threads — libzmq's
+zmq_ctx_term. After a ``fork()``, a context inherited by the child is inert: the child's
+``term()`` returns at once and never touches the parent's connections.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+import threading
+from typing import Any, List, Optional, Set
+
+from .._engine._iothread import IOThread
+from .._transport._inproc import InprocRegistry
+from errno import EINVAL, EMFILE
+
+from ..constants import IO_THREADS, IPV6, MAX_SOCKETS
+from ..error import ContextTerminated, ZMQError
+
+MAX_SOCKETS_DFLT = 1023
+IO_THREADS_DFLT = 1
+
+
+class ContextBase:
+    def __init__(self, io_threads: int = IO_THREADS_DFLT) -> None:
+        d = self.__dict__
+        if not isinstance(io_threads, int) or io_threads < 0:
+            raise ZMQError(EINVAL)
+        d["_n_io"] = io_threads
+        d["_ios"] = None
+        d["_max_sockets"] = MAX_SOCKETS_DFLT
+        d["_ipv6"] = 0
+        d["_lock"] = threading.Lock()
+        d["_cond"] = threading.Condition(d["_lock"])
+        d["_sockets"] = set()
+        d["_sessions"] = set()
+        d["_shutdown"] = False
+        d["_closed"] = False
+        d["_inproc"] = InprocRegistry()
+        d["_pid"] = os.getpid()
+
+    # -- options ------------------------------------------------------------------------
+    def get(self, option: int) -> int:
+        if option == IO_THREADS:
+            return self._n_io
+        if option == MAX_SOCKETS:
+            return self._max_sockets
+        if option == IPV6:
+            return self._ipv6
+        raise ZMQError(EINVAL)
+
+    def set(self, option: int, value: int) -> None:
+        if not isinstance(value, int):
+            raise TypeError(f"expected int, got {value!r}")
+        d = self.__dict__
+        if option == IO_THREADS:
+            if value < 0:
+                raise ZMQError(EINVAL)
+            if self._ios is None:
+                d["_n_io"] = value
+            else:
+                d["_n_io_requested"] = value
+            return
+        if option == MAX_SOCKETS:
+            if value < 1:
+                raise ZMQError(EINVAL)
+            d["_max_sockets"] = value
+            return
+        if option == IPV6:
+            if value < 0:
+                raise ZMQError(EINVAL)
+            d["_ipv6"] = 1 if value else 0
+            return
+        raise ZMQError(EINVAL)
+
+    # -- threads ------------------------------------------------------------------------
+    def _io_threads(self) -> List[IOThread]:
+        ios = self._ios
+        if ios is None:
+            with self._lock:
+                ios = self._ios
+                if ios is None:
+                    ios = [IOThread(f"purezmq-io-{i}") for i in range(self._n_io)]
+                    self.__dict__["_ios"] = ios
+        return ios
+
+    # -- sockets ------------------------------------------------------------------------
+    def _check_socket_allowed(self) -> None:
+        if self._shutdown or self._closed:
+            raise ContextTerminated()
+        if len(self._sockets) >= self._max_sockets:
+            raise ZMQError(EMFILE)
+
+    def _socket_opened(self, sock: Any) -> None:
+        with self._lock:
+            if self._shutdown or self._closed:
+                raise ContextTerminated()
+            if len(self._sockets) >= self._max_sockets:
+                raise ZMQError(EMFILE)
+            self._sockets.add(sock)
+
+    def _socket_closed(self, sock: Any) -> None:
+        with self._cond:
+            self._sockets.discard(sock)
+            self._cond.notify_all()
+
+    def _session_started(self, session: Any) -> None:
+        with self._lock:
+            self._sessions.add(session)
+
+    def _session_finished(self, session: Any) -> None:
+        with self._cond:
+            self._sessions.discard(session)
+            self._cond.notify_all()
+
+    # -- termination --------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _forked(self) -> bool:
+        return os.getpid() != self._pid
+
+    def shutdown(self) -> None:
+        """Make every blocking call on this context's sockets raise ContextTerminated."""
+        if self._forked():
+            return
+        with self._lock:
+            self.__dict__["_shutdown"] = True
+            socks = list(self._sockets)
+        for s in socks:
+            s._interrupt()
+
+    def term(self) -> None:
+        """Shut down, wait for every socket to be closed and to finish lingering."""
+        if self._closed:
+            return
+        if self._forked():
+            self.__dict__["_closed"] = True
+            return
+        self.shutdown()
+        with self._cond:
+            while self._sockets or self._sessions:
+                self._cond.wait(0.5)
+        self._stop_threads()
+        self.__dict__["_closed"] = True
+
+    def _stop_threads(self) -> None:
+        ios = self._ios
+        if ios:
+            for io in ios:
+                io.stop()
+
+    def _live_sockets(self) -> Set[Any]:
+        with self._lock:
+            return set(self._sockets)
+
+    def _pick_io_hint(self) -> Optional[IOThread]:
+        ios = self._ios
+        if not ios:
+            return None
+        return min(ios, key=lambda io: io.load)
+
+
+_unused = (_errno,)

@@ -1,0 +1,689 @@
+"""The socket core: options, endpoints, send/recv with blocking and timeouts.
+
+Theory of operation
+-------------------
+Everything a socket owns is guarded by ``_lock``: the routing object, the message being sent
+or received, the endpoint table. Any thread may use the socket (calls are serialised), which is
+more than libzmq promises and costs one uncontended lock per call.
+
+Other threads never take ``_lock``. They report to the socket by appending a *command* to
+``_cmds`` — a peer attached, a parked pipe can move again, a peer closed — and waking it
+through ``_wake_cond`` (a separate leaf lock, never held while calling out). The socket applies
+pending commands at the start of each call, as libzmq does. Because no foreign thread ever
+holds ``_lock``, two sockets joined by inproc pipes can call into each other's wake-ups
+without any lock-ordering deadlock.
+
+A blocked call sleeps on ``_wake_cond`` only after re-checking, under that condition's lock,
+that no command arrived since its last attempt; every event that could unblock it (pipe
+transitions, attach, context termination) appends a command or sets a flag *before*
+notifying, so no wake-up is ever lost.
+
+``FD``/``EVENTS`` follow libzmq's contract: the FD (an eventfd, made on first use) becomes
+readable whenever a command is queued, and reading EVENTS clears it before computing the
+answer, so a change after the computation signals again.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+import random
+import socket as _pysocket
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from .._engine._session import AcceptListener, ConnectSession, IpcListener, TcpListener
+from .._pipe import Link
+from .._transport._endpoint import (
+    format_ipc,
+    ipc_path,
+    ipc_wildcard,
+    parse_endpoint,
+    resolve_tcp_connect,
+)
+from ..constants import (
+    DONTWAIT,
+    EAGAIN,
+    EMTHREAD,
+    ENOTSOCK,
+    ETERM,
+    POLLIN,
+    POLLOUT,
+    SNDMORE,
+)
+from ..error import Again, ContextTerminated, ZMQError, _raise
+from ..routing import ROUTING_TYPES
+from ..zmtp import NullMechanism
+from ._options import Options, coerce, lookup
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+_IN, _OUT, _ATTACH, _PEER_CLOSED, _ENDED = range(5)
+
+_monotonic = time.monotonic
+
+
+def _rng(bits: int) -> int:
+    return random.getrandbits(bits)
+
+
+class _FdSignal:
+    """The readable-when-something-changed descriptor behind ZMQ_FD."""
+
+    def __init__(self) -> None:
+        if hasattr(os, "eventfd"):
+            self.rfd = self.wfd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            self._one = (1).to_bytes(8, "little")
+        else:  # pragma: no cover
+            a, b = _pysocket.socketpair()
+            a.setblocking(False)
+            b.setblocking(False)
+            self._pair = (a, b)
+            self.rfd, self.wfd = a.fileno(), b.fileno()
+            self._one = b"\x00"
+        self.signaled = False
+        self._lock = threading.Lock()
+
+    def set(self) -> None:
+        with self._lock:
+            if self.signaled:
+                return
+            self.signaled = True
+        try:
+            os.write(self.wfd, self._one)
+        except OSError:
+            pass
+
+    def clear(self) -> None:
+        with self._lock:
+            if not self.signaled:
+                return
+            self.signaled = False
+            try:
+                os.read(self.rfd, 4096)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if hasattr(self, "_pair"):
+            for s in self._pair:
+                s.close()
+        else:
+            try:
+                os.close(self.rfd)
+            except OSError:
+                pass
+
+
+def _frame_bytes(frame: Any) -> Any:
+    """A frame as it travels in pipes: bytes, or a flat byte memoryview."""
+    if type(frame) is bytes:
+        return frame
+    return frame
+
+
+class SocketBase:
+    """The part of :class:`purezmq.Socket` that does the work."""
+
+    _closed = True  # until __init__ has run far enough (for __del__)
+
+    def __init__(self, context: Any, socket_type: int) -> None:
+        if socket_type not in ROUTING_TYPES:
+            raise ZMQError(_errno.EINVAL)
+        object.__setattr__(self, "_lock", threading.Lock())
+        d = self.__dict__
+        d["context"] = context
+        d["_opts"] = Options(socket_type, context._ipv6)
+        routing = ROUTING_TYPES[socket_type](d["_opts"], _rng)
+        routing.terminate = self._terminate_link
+        d["_routing"] = routing
+        d["_type"] = socket_type
+        d["_cmds"] = deque()
+        d["_wake_cond"] = threading.Condition(threading.Lock())
+        d["_nwaiters"] = 0
+        d["_rx"] = None
+        d["_rx_pos"] = 0
+        d["_rx_link"] = None
+        d["_rcvmore"] = 0
+        d["_tx"] = None
+        d["_tx_failed"] = False
+        d["_terminated"] = False
+        d["_fd_signal"] = None
+        d["_endpoints"] = {}
+        d["_inproc_bound"] = []
+        d["_sessions"] = set()
+        d["_monitor"] = None
+        d["_closed"] = False
+        d["_io_rr"] = 0
+
+    # -- commands from other threads ----------------------------------------------------
+    def _post(self, kind: int, link: Any) -> None:
+        self._cmds.append((kind, link))
+        cond = self._wake_cond
+        with cond:
+            if self._nwaiters:
+                cond.notify_all()
+        sig = self._fd_signal
+        if sig is not None:
+            sig.set()
+
+    def link_readable(self, link: Link) -> None:
+        self._post(_IN, link)
+
+    def link_writable(self, link: Link) -> None:
+        self._post(_OUT, link)
+
+    def link_peer_closed(self, link: Link) -> None:
+        self._post(_PEER_CLOSED, link)
+
+    def _attach_from_session(self, link: Link) -> None:
+        link.owner = self
+        self._post(_ATTACH, link)
+
+    def _process_cmds(self) -> None:
+        cmds = self._cmds
+        routing = self._routing
+        while cmds:
+            kind, link = cmds.popleft()
+            if kind == _IN:
+                routing.activate_in(link)
+            elif kind == _OUT:
+                routing.activate_out(link)
+            elif kind == _ATTACH:
+                self._attach(link)
+            elif kind == _PEER_CLOSED:
+                routing.peer_closed(link)
+                if not link.attached:
+                    continue
+                # Let fq find the DELIMITER even if the link is parked as empty.
+                routing.activate_in(link)
+
+    def _attach(self, link: Link) -> None:
+        """Adopt a connected peer (lock held)."""
+        if self._closed:
+            link.close()
+            return
+        if not self._routing.attach(link):
+            link.close()
+            return
+        if link.peer_closed:
+            self._routing.peer_closed(link)
+        self._on_attached(link)
+
+    def _on_attached(self, link: Link) -> None:
+        """Hook for per-type actions on a new peer (PROBE_ROUTER, subscriptions)."""
+
+    def _terminate_link(self, link: Link) -> None:
+        """Close a link from our side and forget it (lock held)."""
+        self._routing.link_ended(link)
+        link.close()
+        link.inp.drain()
+
+    # -- waiting ------------------------------------------------------------------------
+    def _wait(self, deadline: Optional[float]) -> bool:
+        """Sleep until a command arrives or ``deadline``; False once the deadline passed."""
+        cond = self._wake_cond
+        with cond:
+            if self._cmds or self._terminated:
+                return True
+            if deadline is None:
+                self._nwaiters += 1
+                try:
+                    cond.wait()
+                finally:
+                    self._nwaiters -= 1
+                return True
+            remaining = deadline - _monotonic()
+            if remaining <= 0:
+                return False
+            self._nwaiters += 1
+            try:
+                cond.wait(remaining)
+            finally:
+                self._nwaiters -= 1
+        return True
+
+    def _interrupt(self) -> None:
+        """Context shutdown: every blocking call raises ContextTerminated."""
+        cond = self._wake_cond
+        with cond:
+            self.__dict__["_terminated"] = True
+            cond.notify_all()
+        sig = self._fd_signal
+        if sig is not None:
+            sig.set()
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise ZMQError(ENOTSOCK)
+        if self._terminated:
+            raise ContextTerminated()
+
+    # -- send ---------------------------------------------------------------------------
+    def send(
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        routing_id: Any = None,
+        group: Any = None,
+    ) -> Any:
+        """Send one frame; with SNDMORE more frames of the same message follow."""
+        tracker = None
+        if type(data) is not bytes:
+            data, tracker = self._coerce_frame(data, copy, track)
+        more = flags & SNDMORE
+        lock = self._lock
+        with lock:
+            if self._closed or self._terminated:
+                self._check_usable()
+            if self._cmds:
+                self._process_cmds()
+            tx = self._tx
+            if tx is None and not more:
+                if self._routing.send([data]):
+                    return tracker
+            elif tx is not None:
+                tx.append(data)
+                if more:
+                    return tracker
+                self._tx = None
+                self._routing.end(tx)
+                return tracker
+        return self._send_slow(data, flags, tracker)
+
+    def _send_slow(self, data: Any, flags: int, tracker: Any) -> Any:
+        more = flags & SNDMORE
+        timeo = self._opts.sndtimeo
+        nowait = flags & DONTWAIT or timeo == 0
+        deadline = None if timeo < 0 else _monotonic() + timeo / 1000.0
+        while True:
+            with self._lock:
+                self._check_usable()
+                if self._cmds:
+                    self._process_cmds()
+                routing = self._routing
+                if self._tx is None:
+                    if routing.begin(data, bool(more)):
+                        if more:
+                            self._tx = [data]
+                        else:
+                            routing.end([data])
+                        return tracker
+                else:  # pragma: no cover - the fast path handles continuation frames
+                    self._tx.append(data)
+                    if not more:
+                        tx = self._tx
+                        self._tx = None
+                        routing.end(tx)
+                    return tracker
+            if nowait:
+                raise Again()
+            if not self._wait(deadline):
+                raise Again()
+
+    def _coerce_frame(self, data: Any, copy: bool, track: bool) -> Any:
+        from ..sugar.frame import Frame, _finished_tracker
+
+        tracker = None
+        if isinstance(data, Frame):
+            tracker = data.tracker if track else None
+            return data._wire(), tracker
+        if isinstance(data, str):
+            raise TypeError("unicode not allowed, use send_string")
+        try:
+            view = memoryview(data)
+        except TypeError:
+            raise TypeError(f"Expected bytes-like object, got {type(data).__name__}") from None
+        if view.format != "B" or view.ndim != 1:
+            if not view.c_contiguous:
+                raise ValueError("data must be C-contiguous")
+            view = view.cast("B")
+        if copy:
+            out = view.tobytes() if type(data) is not bytes else data
+            return out, (_finished_tracker() if track else None)
+        if track:
+            frame = Frame(data, copy=False, track=True)
+            return frame._wire(), frame.tracker
+        return view, None
+
+    # -- recv ---------------------------------------------------------------------------
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        """Receive one frame: bytes, or a Frame when ``copy`` is False."""
+        with self._lock:
+            rx = self._rx
+            if rx is not None:
+                i = self._rx_pos + 1
+                frame = rx[i]
+                if i + 1 < len(rx):
+                    self.__dict__["_rx_pos"] = i
+                    self.__dict__["_rcvmore"] = 1
+                else:
+                    self.__dict__["_rx"] = None
+                    self.__dict__["_rcvmore"] = 0
+                return self._out_frame(frame, copy, self._rx_link, bool(self._rcvmore))
+            if self._closed or self._terminated:
+                self._check_usable()
+            if self._cmds:
+                self._process_cmds()
+            msg = self._routing.recv()
+            if msg is not None:
+                return self._first_frame(msg, copy)
+        return self._recv_slow(flags, copy)
+
+    def _first_frame(self, msg: List[Any], copy: bool) -> Any:
+        d = self.__dict__
+        if len(msg) > 1:
+            d["_rx"] = msg
+            d["_rx_pos"] = 0
+            d["_rcvmore"] = 1
+            more = True
+        else:
+            d["_rcvmore"] = 0
+            more = False
+        link = self._routing.last_link() if not copy or more else None
+        d["_rx_link"] = link
+        frame = msg[0]
+        if copy and type(frame) is bytes:
+            return frame
+        return self._out_frame(frame, copy, link, more)
+
+    def _out_frame(self, frame: Any, copy: bool, link: Any, more: bool) -> Any:
+        if copy:
+            return frame if type(frame) is bytes else bytes(frame)
+        from ..sugar.frame import Frame
+
+        f = Frame._from_wire(frame, more, link.metadata if link is not None else None)
+        return f
+
+    def _recv_slow(self, flags: int, copy: bool) -> Any:
+        timeo = self._opts.rcvtimeo
+        nowait = flags & DONTWAIT or timeo == 0
+        deadline = None if timeo < 0 else _monotonic() + timeo / 1000.0
+        while True:
+            if nowait:
+                raise Again()
+            if not self._wait(deadline):
+                raise Again()
+            with self._lock:
+                self._check_usable()
+                if self._cmds:
+                    self._process_cmds()
+                msg = self._routing.recv()
+                if msg is not None:
+                    return self._first_frame(msg, copy)
+
+    # -- options ------------------------------------------------------------------------
+    def set(self, option: int, optval: Any) -> None:
+        """Set a socket option (libzmq's validation; EINVAL for anything else)."""
+        with self._lock:
+            self._check_usable()
+            spec = lookup(option, self._type)
+            if not spec.writable:
+                raise ZMQError(_errno.EINVAL)
+            value = coerce(spec, optval)
+            if spec.check is not None:
+                value = spec.check(value)
+            self._set_option(spec, value)
+
+    setsockopt = set
+
+    def _set_option(self, spec: Any, value: Any) -> None:
+        opts = self._opts
+        if spec.attr == "ipv4only":
+            opts.ipv6 = 0 if value else 1
+            return
+        setattr(opts, spec.attr, value)
+
+    def get(self, option: int) -> Any:
+        """Read a socket option."""
+        with self._lock:
+            if self._closed:
+                raise ZMQError(ENOTSOCK)
+            if self._terminated:
+                raise ContextTerminated()
+            spec = lookup(option, self._type)
+            if not spec.readable:
+                raise ZMQError(_errno.EINVAL)
+            if spec.dynamic:
+                return self._get_dynamic(spec.attr)
+            return getattr(self._opts, spec.attr)
+
+    getsockopt = get
+
+    def _get_dynamic(self, attr: str) -> Any:
+        if attr == "rcvmore":
+            return self._rcvmore
+        if attr == "type":
+            return self._type
+        if attr == "ipv4only":
+            return 0 if self._opts.ipv6 else 1
+        if attr == "fd":
+            sig = self._fd_signal
+            if sig is None:
+                sig = self.__dict__["_fd_signal"] = _FdSignal()
+                sig.set()
+            return sig.rfd
+        if attr == "events":
+            sig = self._fd_signal
+            if sig is not None:
+                sig.clear()
+            if self._cmds:
+                self._process_cmds()
+            return self._events()
+        raise ZMQError(_errno.EINVAL)  # pragma: no cover
+
+    def _events(self) -> int:
+        ev = 0
+        routing = self._routing
+        if self._rx is not None or routing.has_in():
+            ev |= POLLIN
+        if self._tx is not None or routing.has_out():
+            ev |= POLLOUT
+        return ev
+
+    # -- endpoints ----------------------------------------------------------------------
+    def bind(self, addr: str) -> None:
+        """Accept connections on an endpoint (tcp, ipc, inproc)."""
+        ep = parse_endpoint(addr)
+        with self._lock:
+            self._check_usable()
+            if self._cmds:
+                self._process_cmds()
+            opts = self._opts.snapshot()
+            if ep.transport == "inproc":
+                self.context._inproc.bind(ep.address, self)
+                self._inproc_bound.append(ep.address)
+                self._set_last_endpoint(str(ep))
+                return
+            io = self._pick_io()
+            if ep.transport == "tcp":
+                listener: Any = TcpListener(self, io, opts, ep.address)
+            else:
+                address = ep.address
+                if address == "*":
+                    address = ipc_wildcard()
+                listener = IpcListener(self, io, opts, ipc_path(address))
+            resolved = listener.endpoint
+            self._endpoints.setdefault(resolved, []).append(listener)
+            self._set_last_endpoint(resolved)
+            io.post(listener.start)
+
+    def _set_last_endpoint(self, endpoint: str) -> None:
+        self._opts.last_endpoint = endpoint.encode()
+
+    def _pick_io(self) -> Any:
+        ios = self.context._io_threads()
+        if not ios:
+            raise ZMQError(EMTHREAD)
+        affinity = self._opts.affinity
+        candidates = [io for i, io in enumerate(ios) if not affinity or affinity >> i & 1]
+        if not candidates:
+            candidates = ios
+        return min(candidates, key=lambda io: io.load)
+
+    def connect(self, addr: str) -> None:
+        """Connect to an endpoint; the connection is made (and remade) in the background."""
+        ep = parse_endpoint(addr)
+        with self._lock:
+            self._check_usable()
+            if self._cmds:
+                self._process_cmds()
+            opts = self._opts.snapshot()
+            if ep.transport == "inproc":
+                link = self.context._inproc.connect(ep.address, self, opts)
+                self._endpoints.setdefault(str(ep), []).append(link)
+                self._set_last_endpoint(str(ep))
+                return
+            io = self._pick_io()
+            if ep.transport == "tcp":
+                family, sockaddr = resolve_tcp_connect(ep.address, bool(opts.ipv6))
+            else:
+                family, sockaddr = _pysocket.AF_UNIX, ipc_path(ep.address)
+            session = ConnectSession(self, io, opts, str(ep), family, sockaddr)
+            if session.attach_early():
+                s_end = session.make_link()
+                self._attach(s_end)
+            self._endpoints.setdefault(str(ep), []).append(session)
+            self._set_last_endpoint(str(ep))
+            io.post(session.start)
+
+    def unbind(self, addr: str) -> None:
+        """Stop accepting on an endpoint (the resolved string LAST_ENDPOINT gave)."""
+        ep = parse_endpoint(addr)
+        with self._lock:
+            self._check_usable()
+            if ep.transport == "inproc":
+                if ep.address not in self._inproc_bound:
+                    raise ZMQError(_errno.ENOENT)
+                self._inproc_bound.remove(ep.address)
+                self.context._inproc.unbind(ep.address, self)
+                return
+            key = str(ep)
+            items = self._endpoints.get(key)
+            listeners = [x for x in items or () if isinstance(x, AcceptListener)]
+            if not listeners:
+                raise ZMQError(_errno.ENOENT)
+            for x in listeners:
+                items.remove(x)  # type: ignore[union-attr]
+                x.io.post(x.close)
+            if not items:
+                del self._endpoints[key]
+
+    def disconnect(self, addr: str) -> None:
+        """Drop a connection made by connect(); queued messages still go out within LINGER."""
+        ep = parse_endpoint(addr)
+        with self._lock:
+            self._check_usable()
+            key = str(ep)
+            items = self._endpoints.get(key)
+            conns = [x for x in items or () if not isinstance(x, AcceptListener)]
+            if not conns:
+                raise ZMQError(_errno.ENOENT)
+            for x in conns:
+                items.remove(x)  # type: ignore[union-attr]
+                if isinstance(x, Link):
+                    self._terminate_link(x)
+                else:
+                    link = x.socket_link
+                    if link is not None:
+                        self._routing.link_ended(link)
+                        link.close()
+                        link.inp.drain()
+                    x.io.post(x.socket_stop)
+            if not items:
+                del self._endpoints[key]
+
+    # -- closing ------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self, linger: Optional[int] = None) -> None:
+        """Close the socket; queued messages still go out within LINGER (ms, -1 = forever)."""
+        with self._lock:
+            if self._closed:
+                return
+            if linger is not None:
+                self._opts.linger = -1 if linger < 0 else int(linger)
+            self.__dict__["_closed"] = True
+            if self._cmds:
+                self._process_cmds()
+            routing = self._routing
+            for link in list(routing.links):
+                routing.link_ended(link)
+                link.close()
+                link.inp.drain()
+            for items in self._endpoints.values():
+                for x in items:
+                    if isinstance(x, AcceptListener):
+                        x.io.post(x.close)
+                    elif isinstance(x, Link):
+                        x.close()
+                    else:
+                        link = x.socket_link
+                        if link is not None:
+                            link.close()
+                        x.io.post(x.socket_stop)
+            self._endpoints.clear()
+            for name in self._inproc_bound:
+                self.context._inproc.unbind(name, self)
+            self._inproc_bound.clear()
+            # Links that arrive from now on are refused in _attach.
+        monitor = self._monitor
+        if monitor is not None:
+            self._stop_monitor()
+        sig = self._fd_signal
+        if sig is not None:
+            sig.set()
+        self.context._socket_closed(self)
+
+    def _stop_monitor(self) -> None:
+        pass
+
+    # -- services for sessions (I/O thread) ---------------------------------------------
+    def _session_started(self, session: Any) -> None:
+        self.context._session_started(session)
+
+    def _session_finished(self, session: Any) -> None:
+        self.context._session_finished(session)
+
+    def _linger_of(self, session: Any) -> int:
+        return int(self._opts.linger)
+
+    def _make_mechanism(self, options: Any, props: Any) -> Any:
+        return NullMechanism(props)
+
+    def _zap_request(self, session: Any, engine: Any, request: Any) -> None:
+        engine.close(ZMQError(_errno.EACCES))  # pragma: no cover - ZAP comes with issue 4
+
+    def _monitor_event(self, event: int, value: int, endpoint: str) -> None:
+        """Raise a monitor event; never blocks (dropped if nobody reads)."""
+
+    def _monitor_handshake_ok(self, endpoint: str, engine: Any) -> None:
+        pass
+
+    def _monitor_engine_error(self, endpoint: str, engine: Any, error: Any) -> None:
+        pass
+
+    def _pick_io_quiet(self) -> Any:
+        """The I/O thread for a new accepted connection (None: stay on the listener's)."""
+        try:
+            return self._pick_io()
+        except ZMQError:
+            return None
+
+    # -- misc ---------------------------------------------------------------------------
+    def __del__(self) -> None:
+        if not self.__dict__.get("_closed", True):
+            try:
+                self.close()
+            except Exception:
+                pass
+
+
+_unused = (EAGAIN, ETERM, _raise, Dict, _frame_bytes)

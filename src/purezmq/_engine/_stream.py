@@ -1,0 +1,567 @@
+"""The stream engine: one tcp/ipc connection bound to a ZMTP handshake and a pipe pair.
+
+Theory of operation
+-------------------
+A :class:`StreamEngine` lives on one I/O thread and owns one connected, non-blocking socket.
+It runs the sans-I/O :class:`~purezmq.zmtp.Handshake`, then moves messages:
+
+* **in**: ``recv`` a chunk (or ``recv_into`` the body of a large frame), decode every whole
+  message in it, hand them to the inbound pipe in one ``write_many``. When the pipe is at its
+  HWM the rest waits in ``_stash`` and the engine stops reading the socket (TCP back-pressure
+  reaches the sender) until the pipe's writer wake-up says there is room.
+* **out**: drain the outbound pipe until it is empty (the pipe then marks its reader asleep, so
+  the socket's next write wakes us), encode the whole batch into one buffer, write it with one
+  ``send`` — or ``sendmsg`` when large frames travel by reference. What the kernel does not
+  take waits for the socket to become writable.
+
+The :class:`Session` behind it outlives the engine when we connected (the pipes, with their
+queued messages, survive reconnects) and dies with it when we accepted. Engines report to
+their session; the session reports to the socket core.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import logging
+import os
+import selectors
+import socket
+from collections import deque
+from typing import TYPE_CHECKING, Any, List, Optional
+
+from .._pipe import DELIMITER, Link
+from ..zmtp import (
+    SENDS_IDENTITY,
+    USES_PEER_IDENTITY,
+    FailureKind,
+    Handshake,
+    NullMechanism,
+    ProtocolError,
+    V1Decoder,
+    V3Decoder,
+    encode_command,
+    encode_messages,
+    encode_messages_v1,
+    local_properties,
+)
+from ..zmtp._frames import ZEROCOPY_MIN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._iothread import IOThread
+
+log = logging.getLogger("purezmq")
+
+_READ = selectors.EVENT_READ
+_WRITE = selectors.EVENT_WRITE
+
+#: Bytes asked of the kernel per read.
+READ_CHUNK = 256 * 1024
+#: Bytes encoded per write batch before the engine goes back to the loop.
+WRITE_BATCH = 512 * 1024
+#: Messages taken from the outbound pipe per batch.
+MAX_BATCH_MSGS = 4096
+
+_PING = b"\x04PING"
+_PONG = b"\x04PONG"
+
+
+class _OutBuffer:
+    """Pending output as a list of buffers, written with send or sendmsg."""
+
+    __slots__ = ("bufs", "size")
+
+    def __init__(self) -> None:
+        self.bufs: deque = deque()
+        self.size = 0
+
+    def add(self, buf: Any) -> None:
+        n = len(buf)
+        if n:
+            self.bufs.append(buf)
+            self.size += n
+
+    def write_to(self, sock: socket.socket) -> int:
+        """Write as much as the kernel takes; return bytes written. Raises OSError."""
+        bufs = self.bufs
+        if len(bufs) == 1:
+            n = sock.send(bufs[0])
+        else:
+            n = sock.sendmsg(list(itertools_islice(bufs, 64)))
+        self.size -= n
+        left = n
+        while left:
+            b = bufs[0]
+            ln = len(b)
+            if left >= ln:
+                bufs.popleft()
+                left -= ln
+            else:
+                bufs[0] = memoryview(b)[left:]
+                left = 0
+        return n
+
+
+def itertools_islice(d: deque, n: int) -> Any:
+    if len(d) <= n:
+        return d
+    import itertools
+
+    return itertools.islice(d, n)
+
+
+class StreamEngine:
+    """One connection: handshake, then framing between a socket and a pipe pair."""
+
+    def __init__(self, session: "Session", sock: socket.socket, endpoint: str) -> None:
+        self.session = session
+        self.io: IOThread = session.io
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.endpoint = endpoint
+        self.dead = False
+        opts = session.options
+        self.options = opts
+        self._out = _OutBuffer()
+        self._stash: List[Any] = []
+        self._reading = True
+        self._writing = False
+        self._draining = False  # the outbound pipe delivered DELIMITER
+        self._link: Optional[Link] = None
+        self._decoder: Any = None
+        self._encode = encode_messages
+        self._identity_pending = False
+        self.version = 0
+        mech = self._make_mechanism()
+        self.handshake = Handshake(
+            opts.type,
+            opts.identity,
+            mech,
+            maxmsgsize=opts.maxmsgsize,
+            allow_legacy=session.allow_legacy(),
+        )
+        self._handshaking = True
+
+    def _make_mechanism(self) -> Any:
+        opts = self.options
+        props = local_properties(opts.type, opts.identity, opts.type in SENDS_IDENTITY)
+        return self.session.make_mechanism(props)
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.io.register(self.fd, self, _READ)
+        self._send_raw(self.handshake.start())
+
+    def _send_raw(self, data: bytes) -> None:
+        if data:
+            self._out.add(data)
+            self._flush()
+
+    def close(self, error: Optional[BaseException] = None) -> None:
+        """Tear the connection down (idempotent) and tell the session."""
+        if self.dead:
+            return
+        self.dead = True
+        self.io.unregister(self.fd)
+        try:
+            self.sock.close()
+        except OSError:  # pragma: no cover
+            pass
+        self.session.engine_closed(self, error)
+
+    def on_error(self, exc: BaseException) -> None:
+        self.close(exc)
+
+    # -- input --------------------------------------------------------------------------
+    def on_readable(self) -> None:
+        if self.dead or not self._reading:
+            return
+        dec = self._decoder
+        try:
+            if dec is not None:
+                buf = dec.body_buffer()
+                if buf is not None:
+                    n = self.sock.recv_into(buf)
+                    if not n:
+                        self.close(EOFError("connection closed by peer"))
+                        return
+                    msgs = dec.body_received(n)
+                    if msgs:
+                        self._deliver(msgs)
+                    return
+            data = self.sock.recv(READ_CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self.close(exc)
+            return
+        if not data:
+            self.close(EOFError("connection closed by peer"))
+            return
+        try:
+            if self._handshaking:
+                self._handshake_data(data)
+            else:
+                msgs = dec.feed(data)
+                if msgs:
+                    self._deliver(msgs)
+        except ProtocolError as exc:
+            self.close(exc)
+
+    def _handshake_data(self, data: bytes) -> None:
+        hs = self.handshake
+        reply = hs.receive(data)
+        if reply:
+            self._send_raw(reply)
+        if self.dead:
+            return
+        if hs.zap_request is not None:
+            self._reading = False
+            self.io.want_read(self.fd, False)
+            self.session.zap_request(self, hs.zap_request)
+            return
+        if hs.done:
+            self._handshake_done()
+
+    def zap_reply(self, reply: Any) -> None:
+        """The ZAP handler answered (posted to our thread by the session)."""
+        if self.dead:
+            return
+        try:
+            out = self.handshake.zap_reply(reply)
+            self._send_raw(out)
+            if self.dead:
+                return
+            self._reading = True
+            self.io.want_read(self.fd, True)
+            if self.handshake.done:
+                self._handshake_done()
+        except ProtocolError as exc:
+            self.close(exc)
+
+    def _handshake_done(self) -> None:
+        hs = self.handshake
+        self._handshaking = False
+        self.version = hs.version
+        opts = self.options
+        if hs.version == 3:
+            self._decoder = V3Decoder(opts.maxmsgsize, self._on_command)
+        elif hs.version == 2:
+            self._decoder = V3Decoder(opts.maxmsgsize, None)
+        else:
+            self._decoder = V1Decoder(opts.maxmsgsize)
+            self._encode = encode_messages_v1  # type: ignore[assignment]
+        metadata = dict(hs.peer_metadata)
+        identity = b""
+        if hs.version == 3:
+            identity = bytes(metadata.get("Identity", b""))
+        self._identity_pending = hs.expects_identity
+        mech = hs.mechanism
+        self.session.engine_ready(self, identity, metadata, mech)
+        if self.dead:
+            return
+        rest = hs.rest
+        hs.rest = b""
+        if self._identity_pending:
+            # Legacy peers: we owe them our identity frame... sent by the handshake already;
+            # their first frame is theirs, read from ``rest`` onwards.
+            pass
+        if rest:
+            msgs = self._decoder.feed(rest)
+            if msgs:
+                self._deliver(msgs)
+        if not self._identity_pending:
+            self.session.engine_attached(self)
+        self.pull()
+
+    def _on_command(self, body: bytes) -> None:
+        """A command after the handshake: answer PING, drop everything else (never deliver)."""
+        if body.startswith(_PING) and len(body) >= 7:
+            context = body[7:23]
+            self._out.add(encode_command(_PONG + context))
+            self.io.post(self._flush)
+
+    def _deliver(self, msgs: List[Any]) -> None:
+        if self._identity_pending:
+            first = msgs.pop(0)
+            self._identity_pending = False
+            ident = bytes(first[0]) if first else b""
+            self.session.legacy_identity(self, ident)
+            if self.dead:
+                return
+            self.session.engine_attached(self)
+            if not msgs:
+                return
+        link = self._link
+        if link is None:
+            self._stash.extend(msgs)
+            return
+        if self._stash:
+            self._stash.extend(msgs)
+            return
+        n = link.out.write_many(msgs)
+        if n < len(msgs):
+            self._stash = msgs[n:]
+            self._pause_reading()
+
+    def _pause_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self.io.want_read(self.fd, False)
+
+    def attach_link(self, link: Link) -> None:
+        """The session gives us the pipe pair (engine end) once the peer is attached."""
+        self._link = link
+        if self._stash:
+            self.resume_input()
+
+    def resume_input(self) -> None:
+        """Room in the inbound pipe again: deliver the stash, then read the socket again."""
+        if self.dead:
+            return
+        link = self._link
+        if link is None:
+            return
+        stash = self._stash
+        if stash:
+            n = link.out.write_many(stash)
+            if n < len(stash):
+                self._stash = stash[n:]
+                return
+            self._stash = []
+        if not self._reading and not self._handshaking:
+            self._reading = True
+            self.io.want_read(self.fd, True)
+            # Data may already be waiting in the kernel buffer.
+            self.on_readable()
+
+    # -- output -------------------------------------------------------------------------
+    def pull(self) -> None:
+        """Move messages from the outbound pipe to the wire until either runs dry."""
+        if self.dead or self._handshaking:
+            return
+        link = self._link
+        if link is None:
+            return
+        out = self._out
+        if self._draining:
+            if not out.size:
+                self.session.engine_drained(self)
+            return
+        while out.size < WRITE_BATCH:
+            msgs = []
+            read = link.inp.read
+            for _ in range(MAX_BATCH_MSGS):
+                m = read()
+                if m is None:
+                    break
+                if m is DELIMITER:
+                    self._draining = True
+                    break
+                msgs.append(m)
+            if not msgs:
+                break
+            buf = bytearray()
+            if self._encode is encode_messages:
+
+                def big(frame: Any, _buf: bytearray = buf) -> None:
+                    out.add(bytes(_buf))
+                    _buf.clear()
+                    out.add(frame)
+
+                encode_messages(msgs, buf, big)
+            else:
+                self._encode(msgs, buf)  # type: ignore[call-arg]
+            out.add(buf)
+            if self._draining or len(msgs) < MAX_BATCH_MSGS:
+                break
+        self._flush()
+        if self._draining and not out.size and not self.dead:
+            self.session.engine_drained(self)
+
+    def _flush(self) -> None:
+        out = self._out
+        if self.dead:
+            return
+        try:
+            while out.size:
+                out.write_to(self.sock)
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as exc:
+            self.close(exc)
+            return
+        want = bool(out.size)
+        if want != self._writing:
+            self._writing = want
+            self.io.want_write(self.fd, want)
+
+    def on_writable(self) -> None:
+        if self.dead:
+            return
+        self._flush()
+        if not self._out.size:
+            self.pull()
+
+
+class Session:
+    """The I/O-thread side of one connection (or one connect endpoint, across reconnects).
+
+    Subclasses decide what happens when the engine comes and goes (accept vs connect).
+    ``link`` is the engine-side end of the pipe pair; its peer end belongs to the socket.
+    """
+
+    def __init__(self, core: Any, io: "IOThread", options: Any, endpoint: str) -> None:
+        self.core = core
+        self.io = io
+        self.options = options
+        self.endpoint = endpoint
+        self.link: Optional[Link] = None
+        self.engine: Optional[StreamEngine] = None
+        self.closing = False
+        self.finished = False
+        self._linger_timer: Any = None
+        core._session_started(self)
+
+    # -- decisions delegated by the engine ----------------------------------------------
+    def allow_legacy(self) -> bool:
+        opts = self.options
+        return opts.mechanism == 0 and not opts.zap_domain
+
+    def make_mechanism(self, props: Any) -> Any:
+        return self.core._make_mechanism(self.options, props)
+
+    def zap_request(self, engine: StreamEngine, request: Any) -> None:
+        self.core._zap_request(self, engine, request)
+
+    # -- LinkOwner (any thread) ---------------------------------------------------------
+    def link_readable(self, link: Link) -> None:
+        self.io.post(self._out_ready)
+
+    def link_writable(self, link: Link) -> None:
+        self.io.post(self._in_ready)
+
+    def link_peer_closed(self, link: Link) -> None:
+        self.io.post(self._socket_closed)
+
+    def _out_ready(self) -> None:
+        engine = self.engine
+        if engine is not None and not engine._writing:
+            engine.pull()
+        elif engine is None and self.closing:
+            self._check_linger_done()
+
+    def _in_ready(self) -> None:
+        engine = self.engine
+        if engine is not None:
+            engine.resume_input()
+
+    # -- engine reports (I/O thread) ----------------------------------------------------
+    def engine_ready(self, engine: StreamEngine, identity: bytes, metadata: Any,
+                     mechanism: Any) -> None:
+        """Handshake done (for legacy peers, the identity frame comes later)."""
+        self.core._monitor_handshake_ok(self.endpoint, engine)
+        self._peer_identity = identity
+        self._peer_metadata = metadata
+        self._mechanism = mechanism
+
+    def legacy_identity(self, engine: StreamEngine, identity: bytes) -> None:
+        self._peer_identity = identity
+
+    def engine_attached(self, engine: StreamEngine) -> None:
+        raise NotImplementedError
+
+    def engine_drained(self, engine: StreamEngine) -> None:
+        """The socket closed its end and everything it queued is on the wire."""
+        engine.close()
+
+    def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
+        raise NotImplementedError
+
+    def _peer_link_metadata(self) -> dict:
+        md = dict(getattr(self, "_peer_metadata", {}) or {})
+        mech = getattr(self, "_mechanism", None)
+        if mech is not None:
+            if mech.user_id:
+                md["User-Id"] = mech.user_id
+            for k, v in mech.zap_metadata.items():
+                md[k] = v
+        return md
+
+    def _use_identity(self) -> bytes:
+        ident = getattr(self, "_peer_identity", b"")
+        if self.options.type in USES_PEER_IDENTITY:
+            return ident
+        return b""
+
+    # -- closing ------------------------------------------------------------------------
+    def _socket_closed(self) -> None:
+        """The socket closed its end of our link (close, disconnect, unbind, term)."""
+        if self.closing:
+            return
+        self.closing = True
+        linger = self.core._linger_of(self)
+        if linger == 0:
+            self.terminate()
+            return
+        if linger > 0:
+            self._linger_timer = self.io.call_later(linger / 1000.0, self.terminate)
+        self._check_linger_done()
+
+    def _check_linger_done(self) -> None:
+        engine = self.engine
+        if engine is not None:
+            if not engine._handshaking:
+                engine.pull()
+            return
+        link = self.link
+        if link is None or link.inp.peek() is DELIMITER or link.inp.peek() is None:
+            self.terminate()
+
+    def terminate(self) -> None:
+        """Stop now: close the connection and the link, drop what is queued."""
+        if self.finished:
+            return
+        self.finished = True
+        self.closing = True
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+        self._stop_timers()
+        engine = self.engine
+        self.engine = None
+        if engine is not None and not engine.dead:
+            engine.session = _NullSession  # type: ignore[assignment]
+            engine.dead = True
+            engine.io.unregister(engine.fd)
+            try:
+                engine.sock.close()
+            except OSError:  # pragma: no cover
+                pass
+        if self.link is not None:
+            self.link.close()
+            self.link.inp.drain()
+        self.core._session_finished(self)
+
+    def _stop_timers(self) -> None:
+        pass
+
+
+class _NullSessionType:
+    """Stands in for a session that let go of its engine."""
+
+    def engine_closed(self, engine: Any, error: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *a, **k: None
+
+
+_NullSession = _NullSessionType()
+
+
+def is_peer_gone(exc: Optional[BaseException]) -> bool:
+    return isinstance(exc, (EOFError, ConnectionError)) or (
+        isinstance(exc, OSError) and exc.errno in (_errno.ECONNRESET, _errno.EPIPE)
+    )
+
+
+_unused = (os, FailureKind, NullMechanism, ZEROCOPY_MIN)

@@ -1,0 +1,77 @@
+"""inproc: sockets of one context joined directly by a pipe pair, no I/O thread involved.
+
+Connect before bind works (libzmq 4.0): the connector gets its end at once and queues up to
+its SNDHWM; the binder receives the other end when the name is bound. Once both ends are
+known each direction's HWM is the sum of the sender's SNDHWM and the receiver's RCVHWM
+(0 — unlimited — if either is 0).
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import threading
+from typing import Any, Dict, List, Tuple
+
+from .._pipe import Link
+from ..error import ZMQError
+from ..zmtp._types import ROUTER
+
+
+def _sum_hwm(a: int, b: int) -> int:
+    return 0 if not a or not b else a + b
+
+
+class InprocRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bound: Dict[str, Any] = {}
+        #: name -> [(connector socket, connector's end, binder's end, connector options)]
+        self._pending: Dict[str, List[Tuple[Any, Link, Link, Any]]] = {}
+
+    def bind(self, name: str, sock: Any) -> None:
+        """Register ``name`` for ``sock`` (its lock held) and wire pending connectors."""
+        with self._lock:
+            if name in self._bound:
+                raise ZMQError(_errno.EADDRINUSE)
+            self._bound[name] = sock
+            pending = self._pending.pop(name, [])
+        for connector, c_end, b_end, copts in pending:
+            if c_end.closed:
+                continue
+            self._wire(connector, c_end, b_end, copts, sock, deferred=True)
+            sock._attach(b_end)
+
+    def unbind(self, name: str, sock: Any) -> None:
+        with self._lock:
+            if self._bound.get(name) is sock:
+                del self._bound[name]
+
+    def connect(self, name: str, sock: Any, opts: Any) -> Link:
+        """Connect ``sock`` (its lock held); returns the connector's end."""
+        c_end, b_end = Link.pair(opts.sndhwm, opts.rcvhwm)
+        c_end.owner = sock
+        c_end.endpoint = b_end.endpoint = "inproc://" + name
+        b_end.identity = opts.identity
+        with self._lock:
+            binder = self._bound.get(name)
+            if binder is None:
+                self._pending.setdefault(name, []).append((sock, c_end, b_end, opts))
+        if binder is None:
+            if opts.type != ROUTER:
+                sock._attach(c_end)
+            return c_end
+        self._wire(sock, c_end, b_end, opts, binder, deferred=False)
+        sock._attach(c_end)
+        return c_end
+
+    def _wire(self, connector: Any, c_end: Link, b_end: Link, copts: Any, binder: Any,
+              deferred: bool) -> None:
+        bopts = binder._opts
+        c_end.out.set_hwm(_sum_hwm(copts.sndhwm, bopts.rcvhwm))
+        b_end.out.set_hwm(_sum_hwm(bopts.sndhwm, copts.rcvhwm))
+        c_end.identity = bopts.identity
+        b_end.owner = binder
+        if deferred and copts.type == ROUTER:
+            connector._attach_from_session(c_end)
+        if not deferred:
+            binder._attach_from_session(b_end)

@@ -1,0 +1,177 @@
+"""pyzmq's Context API on top of the context core."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import warnings
+from typing import Any, Dict, Optional, Type, TypeVar
+from weakref import WeakSet
+
+from .. import constants
+from .._core._context import ContextBase
+from ..constants import LINGER, ContextOption, SocketOption, _OptType, _option_type
+from ..error import ZMQError
+from .attrsettr import AttributeSetter
+from .socket import Socket
+
+T = TypeVar("T", bound="Context")
+
+_exiting = False
+
+
+def _notice_atexit() -> None:
+    global _exiting
+    _exiting = True
+
+
+atexit.register(_notice_atexit)
+
+
+class Context(ContextBase, AttributeSetter):
+    """A ZeroMQ context: the owner of I/O threads and the factory of sockets."""
+
+    _instance: Any = None
+    _instance_lock = threading.Lock()
+    _instance_pid: Optional[int] = None
+    _shadow = False
+    _socket_class: Type[Socket] = Socket
+
+    def __init__(self, io_threads: Any = 1, shadow: Any = 0, **kwargs: Any) -> None:
+        if shadow:
+            if isinstance(shadow, Context):
+                # Sharing a context object: the "shadow" is the same context.
+                self.__dict__.update(shadow.__dict__)
+                self.__dict__["_shadow"] = True
+                return
+            raise NotImplementedError("purezmq contexts cannot be shadowed by address")
+        if isinstance(io_threads, Context):
+            self.__dict__.update(io_threads.__dict__)
+            self.__dict__["_shadow"] = True
+            return
+        ContextBase.__init__(self, io_threads)
+        self.__dict__["sockopts"] = {}
+        self.__dict__["_socket_refs"] = WeakSet()
+
+    def __del__(self) -> None:
+        if not self.__dict__.get("_shadow") and not _exiting and "_closed" in self.__dict__:
+            if not self.closed and not self._forked():
+                if self._sockets:
+                    warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2)
+                try:
+                    self.destroy()
+                except Exception:  # pragma: no cover
+                    pass
+
+    def __repr__(self) -> str:
+        cls = self.__class__
+        closed = " closed" if self.closed else ""
+        n = len(self._sockets)
+        socks = f"{n} socket{'s' if n > 1 else ''}" if n else ""
+        return f"<{cls.__module__}.{cls.__name__}({socks}) at {hex(id(self))}{closed}>"
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.destroy()
+
+    def __copy__(self: T, memo: Any = None) -> T:
+        return self.__class__(shadow=self)
+
+    __deepcopy__ = __copy__
+
+    @classmethod
+    def shadow(cls: Type[T], address: Any) -> T:
+        return cls(shadow=address)
+
+    @property
+    def underlying(self) -> int:
+        return id(self)
+
+    @classmethod
+    def instance(cls: Type[T], io_threads: int = 1) -> T:
+        """The process-wide shared context (a new one after fork or term)."""
+        import os
+
+        inst = cls._instance
+        if inst is None or inst.closed or cls._instance_pid != os.getpid():
+            with cls._instance_lock:
+                inst = cls._instance
+                if inst is None or inst.closed or cls._instance_pid != os.getpid():
+                    inst = cls(io_threads=io_threads)
+                    cls._instance = inst
+                    cls._instance_pid = os.getpid()
+        return inst
+
+    # -- sockets ------------------------------------------------------------------------
+    def socket(self, socket_type: int, socket_class: Any = None, **kwargs: Any) -> Any:
+        """A new socket of ``socket_type``; context-level option defaults are applied."""
+        if self.closed:
+            raise ZMQError(constants.ENOTSUP)
+        klass = socket_class or self._socket_class
+        s = klass(self, socket_type, **kwargs)
+        for opt, value in self.sockopts.items():
+            try:
+                s.setsockopt(opt, value)
+            except ZMQError:
+                pass  # options not valid for this type are skipped, as in pyzmq
+        self._socket_refs.add(s)
+        return s
+
+    def setsockopt(self, opt: int, value: Any) -> None:
+        """Default a socket option for sockets created from now on."""
+        self.sockopts[opt] = value
+
+    def getsockopt(self, opt: int) -> Any:
+        return self.sockopts[opt]
+
+    def _set_attr_opt(self, name: str, opt: int, value: Any) -> None:
+        if name in ContextOption.__members__:
+            return self.set(opt, value)
+        if name in SocketOption.__members__:
+            if isinstance(value, str) and _option_type(opt) == _OptType.bytes:
+                value = value.encode("utf8")
+            return self.setsockopt(opt, value)
+        raise AttributeError(f"No such context or socket option: {name}")
+
+    def _get_attr_opt(self, name: str, opt: int) -> Any:
+        if name in ContextOption.__members__:
+            return self.get(opt)
+        if opt not in self.sockopts:
+            raise AttributeError(name)
+        return self.getsockopt(opt)
+
+    def __delattr__(self, key: str) -> None:
+        upper = key.upper()
+        opt = getattr(constants, upper, None)
+        if opt is not None and opt in self.sockopts:
+            del self.sockopts[opt]
+            return
+        object.__delattr__(self, key)
+
+    # -- termination --------------------------------------------------------------------
+    def term(self) -> None:
+        """Wait until every socket is closed and has finished lingering, then close."""
+        ContextBase.term(self)
+
+    def destroy(self, linger: Optional[int] = None) -> None:
+        """Close every socket of this context (with ``linger`` if given), then term()."""
+        if self.closed:
+            return
+        for s in list(self._live_sockets()):
+            if not s.closed:
+                if linger is not None:
+                    try:
+                        s.setsockopt(LINGER, linger)
+                    except ZMQError:
+                        pass
+                s.close()
+        self.term()
+
+
+__all__ = ["Context"]
+
+
+def _unused(_: Dict[str, Any]) -> None:  # pragma: no cover
+    pass

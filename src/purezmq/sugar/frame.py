@@ -1,0 +1,141 @@
+"""Frame (alias Message): one message part, for zero-copy sends and metadata access."""
+
+from __future__ import annotations
+
+import errno as _errno
+import sys
+from typing import Any, Dict, Optional
+
+from ..constants import MORE
+from ..error import ZMQError
+from .attrsettr import AttributeSetter
+from .tracker import MessageTracker, _finished
+
+
+def _finished_tracker() -> MessageTracker:
+    return _finished()
+
+
+class Frame(AttributeSetter):
+    """A message frame.
+
+    ``Frame(data, track=False, copy=None)``: ``data`` is bytes or any buffer. Received frames
+    (``recv(copy=False)``) expose ``bytes``, ``buffer``, ``more`` and ``get(property)`` for
+    the metadata of the connection they came from (``"Socket-Type"``, ``"Identity"``,
+    ``"User-Id"``, ``"Peer-Address"``...).
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        track: bool = False,
+        copy: Optional[bool] = None,
+        copy_threshold: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(data, str):
+            raise TypeError("Str objects not allowed. Only: bytes, buffer interfaces.")
+        if data is None:
+            data = b""
+        if isinstance(data, Frame):
+            data = data._data
+        if type(data) is not bytes:
+            view = memoryview(data)
+            if view.format != "B" or view.ndim != 1:
+                view = view.cast("B")
+            # A tracked frame owns a private copy: purezmq then never holds the caller's
+            # buffer, so its tracker is truthfully done at once.
+            data = view.tobytes() if (copy or track or copy is None) else view
+        self._data: Any = data
+        self.more = False
+        self._metadata: Optional[Dict[str, Any]] = None
+        self._bytes: Optional[bytes] = data if type(data) is bytes else None
+        self.tracker: Optional[MessageTracker] = _finished() if track else None
+        self.tracker_event = None
+
+    @classmethod
+    def _from_wire(cls, data: Any, more: bool, metadata: Optional[Dict[str, Any]]) -> "Frame":
+        f = cls.__new__(cls)
+        f._data = data
+        f.more = more
+        f._metadata = metadata
+        f._bytes = data if type(data) is bytes else None
+        f.tracker = None
+        f.tracker_event = None
+        return f
+
+    def _wire(self) -> Any:
+        return self._data
+
+    @property
+    def bytes(self) -> bytes:
+        b = self._bytes
+        if b is None:
+            b = self._bytes = bytes(self._data)
+        return b
+
+    @property
+    def buffer(self) -> memoryview:
+        return memoryview(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __bytes__(self) -> bytes:
+        return self.bytes
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Frame):
+            return self.bytes == other.bytes
+        return self.bytes == other
+
+    def __hash__(self) -> int:
+        return hash(self.bytes)
+
+    if sys.version_info >= (3, 12):
+
+        def __buffer__(self, flags: int) -> memoryview:
+            return memoryview(self._data)
+
+    def __copy__(self) -> "Frame":
+        return Frame._from_wire(self._data, self.more, self._metadata)
+
+    fast_copy = __copy__
+
+    def __repr__(self) -> str:
+        data = self.bytes
+        if len(data) > 32:
+            data = data[:32] + b"..."
+        return f"<purezmq.Frame({data!r}{', more' if self.more else ''})>"
+
+    def get(self, option: Any) -> Any:
+        """MORE (int) or a metadata property by name (returned as str)."""
+        if isinstance(option, int):
+            if option == MORE:
+                return 1 if self.more else 0
+            raise ZMQError(_errno.EINVAL)
+        if isinstance(option, bytes):
+            option = option.decode()
+        md = self._metadata or {}
+        if option not in md:
+            raise ZMQError(_errno.EINVAL)
+        value = md[option]
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value).decode("utf-8", "replace")
+        return value
+
+    def set(self, option: int, value: Any) -> None:
+        raise ZMQError(_errno.EINVAL)
+
+    @property
+    def routing_id(self) -> None:
+        return None
+
+    @property
+    def group(self) -> None:
+        return None
+
+
+Message = Frame
+
+__all__ = ["Frame", "Message"]

@@ -1,0 +1,342 @@
+"""pyzmq's Socket API on top of the socket core."""
+
+from __future__ import annotations
+
+import errno as _errno
+import json
+import pickle
+import random
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
+
+from .. import constants
+from .._core._socket import SocketBase
+from ..constants import (
+    DONTWAIT,
+    EADDRINUSE,
+    IDENTITY,
+    LAST_ENDPOINT,
+    POLLIN,
+    RCVHWM,
+    RCVMORE,
+    SNDHWM,
+    SNDMORE,
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    SocketOption,
+    SocketType,
+    _OptType,
+    _option_type,
+)
+from ..error import ZMQBindError, ZMQError
+from .attrsettr import AttributeSetter
+
+T = TypeVar("T", bound="Socket")
+
+
+class _SocketContext:
+    """``with sock.bind(addr):`` unbinds (``connect``: disconnects) on exit."""
+
+    def __init__(self, socket: "Socket", kind: str, addr: str) -> None:
+        self.socket = socket
+        self.kind = kind
+        self.addr = addr
+
+    def __repr__(self) -> str:
+        return f"<SocketContext({self.kind}={self.addr!r})>"
+
+    def __enter__(self) -> "Socket":
+        return self.socket
+
+    def __exit__(self, *args: Any) -> None:
+        if self.socket.closed:
+            return
+        if self.kind == "bind":
+            self.socket.unbind(self.addr)
+        elif self.kind == "connect":
+            self.socket.disconnect(self.addr)
+
+
+def _with_addr(exc: ZMQError, addr: str) -> ZMQError:
+    exc.strerror = f"{exc.strerror} (addr={addr!r})"
+    return exc
+
+
+class Socket(SocketBase, AttributeSetter):
+    """A ZeroMQ socket, created by :meth:`Context.socket`."""
+
+    _shadow = False
+    _monitor_socket = None
+
+    def __init__(
+        self,
+        ctx_or_socket: Any = None,
+        socket_type: int = 0,
+        *,
+        shadow: Any = 0,
+        copy_threshold: Optional[int] = None,
+    ) -> None:
+        if isinstance(ctx_or_socket, Socket) and not socket_type:
+            raise NotImplementedError("purezmq sockets cannot be shadowed by address")
+        if ctx_or_socket is None:
+            from .context import Context
+
+            ctx_or_socket = Context.instance()
+        ctx = ctx_or_socket
+        ctx._check_socket_allowed()
+        SocketBase.__init__(self, ctx, int(socket_type))
+        ctx._socket_opened(self)
+        self.__dict__["copy_threshold"] = copy_threshold or 65536
+
+    # -- life cycle ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        cls = self.__class__
+        closed = " closed" if self._closed else ""
+        try:
+            name = SocketType(self._type).name
+        except ValueError:  # pragma: no cover
+            name = str(self._type)
+        return f"<{cls.__module__}.{cls.__name__}(zmq.{name}) at {hex(id(self))}{closed}>"
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *args: Any, **kwargs: Any) -> None:
+        self.close()
+
+    def __copy__(self, memo: Any = None) -> "Socket":
+        return self
+
+    __deepcopy__ = __copy__
+
+    @classmethod
+    def shadow(cls, address: Any) -> "Socket":
+        if isinstance(address, Socket):
+            return address
+        raise NotImplementedError("purezmq sockets cannot be shadowed by address")
+
+    @property
+    def underlying(self) -> int:
+        return id(self)
+
+    @property
+    def socket_type(self) -> int:
+        return self._type
+
+    def fileno(self) -> int:
+        """The FD (ZMQ_FD), so a socket can be given to select()/poll()."""
+        return self.get(constants.FD)
+
+    def __dir__(self) -> List[str]:
+        keys = list(super().__dir__())
+        keys.extend(opt.name.lower() for opt in SocketOption)
+        return sorted(set(keys))
+
+    # -- endpoints ----------------------------------------------------------------------
+    def bind(self, addr: str) -> _SocketContext:  # type: ignore[override]
+        try:
+            SocketBase.bind(self, addr)
+        except ZMQError as e:
+            raise _with_addr(e, addr) from None
+        try:
+            addr = self.get(LAST_ENDPOINT).decode("utf8")
+        except (ZMQError, UnicodeDecodeError):  # pragma: no cover
+            pass
+        return _SocketContext(self, "bind", addr)
+
+    def connect(self, addr: str) -> _SocketContext:  # type: ignore[override]
+        try:
+            SocketBase.connect(self, addr)
+        except ZMQError as e:
+            raise _with_addr(e, addr) from None
+        return _SocketContext(self, "connect", addr)
+
+    def bind_to_random_port(
+        self,
+        addr: str,
+        min_port: int = 49152,
+        max_port: int = 65536,
+        max_tries: int = 100,
+    ) -> int:
+        """Bind to a random port in [min_port, max_port); the OS picks when unspecified."""
+        if min_port == 49152 and max_port == 65536:
+            self.bind(f"{addr}:*")
+            url = self.get(LAST_ENDPOINT).decode("ascii", "replace")
+            return int(url.rsplit(":", 1)[1])
+        for _ in range(max_tries):
+            port = random.randrange(min_port, max_port)
+            try:
+                self.bind(f"{addr}:{port}")
+            except ZMQError as e:
+                if e.errno == EADDRINUSE:
+                    continue
+                raise
+            return port
+        raise ZMQBindError("Could not bind socket to random port.")
+
+    # -- options ------------------------------------------------------------------------
+    def set(self, option: int, optval: Any) -> None:
+        SocketBase.set(self, option, optval)
+
+    setsockopt = set
+
+    def get(self, option: int) -> Any:
+        return SocketBase.get(self, option)
+
+    getsockopt = get
+
+    def set_string(self, option: int, optval: str, encoding: str = "utf-8") -> None:
+        if not isinstance(optval, str):
+            raise TypeError(f"strings only, not {type(optval)}: {optval!r}")
+        self.set(option, optval.encode(encoding))
+
+    setsockopt_string = set_string
+    setsockopt_unicode = set_string
+
+    def get_string(self, option: int, encoding: str = "utf-8") -> str:
+        if _option_type(option) != _OptType.bytes:
+            raise TypeError(f"option {option} will not return a string to be decoded")
+        return self.get(option).decode(encoding)
+
+    getsockopt_string = get_string
+    getsockopt_unicode = get_string
+
+    def _set_attr_opt(self, name: str, opt: int, value: Any) -> None:
+        if isinstance(value, str) and _option_type(opt) == _OptType.bytes:
+            self.set_string(opt, value)
+        else:
+            self.set(opt, value)
+
+    def get_hwm(self) -> int:
+        try:
+            return self.get(SNDHWM)
+        except ZMQError:
+            return self.get(RCVHWM)
+
+    def set_hwm(self, value: int) -> None:
+        raised = None
+        for opt in (SNDHWM, RCVHWM):
+            try:
+                self.set(opt, value)
+            except Exception as e:  # pragma: no cover - both exist on every type
+                raised = e
+        if raised:
+            raise raised
+
+    hwm = property(get_hwm, set_hwm, None, "SNDHWM and RCVHWM together.")
+
+    def subscribe(self, topic: Any) -> None:
+        if isinstance(topic, str):
+            topic = topic.encode("utf8")
+        self.set(SUBSCRIBE, topic)
+
+    def unsubscribe(self, topic: Any) -> None:
+        if isinstance(topic, str):
+            topic = topic.encode("utf8")
+        self.set(UNSUBSCRIBE, topic)
+
+    # -- multipart and serialisation ----------------------------------------------------
+    def send_multipart(
+        self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True, track: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Send a sequence of frames as one message."""
+        parts = list(msg_parts)
+        if not parts:
+            raise TypeError("send_multipart requires at least one frame")
+        for i, part in enumerate(parts):
+            if isinstance(part, (bytes, bytearray, memoryview)) or hasattr(part, "_wire"):
+                continue
+            try:
+                memoryview(part)
+            except TypeError:
+                rmsg = repr(part)
+                if len(rmsg) > 32:
+                    rmsg = rmsg[:32] + "..."
+                raise TypeError(
+                    f"Frame {i} ({rmsg}) does not support the buffer interface."
+                ) from None
+        last = len(parts) - 1
+        for part in parts[:last]:
+            self.send(part, SNDMORE | flags, copy=copy, track=track)
+        return self.send(parts[last], flags, copy=copy, track=track)
+
+    def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list:
+        """Receive every frame of one message."""
+        parts = [self.recv(flags, copy=copy, track=track)]
+        while self._rcvmore:
+            parts.append(self.recv(flags, copy=copy, track=track))
+        return parts
+
+    def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> Any:
+        return load(recvd)
+
+    def send_serialized(self, msg: Any, serialize: Callable[[Any], Any], flags: int = 0,
+                        copy: bool = True, **kwargs: Any) -> Any:
+        frames = serialize(msg)
+        return self.send_multipart(frames, flags=flags, copy=copy, **kwargs)
+
+    def recv_serialized(self, deserialize: Callable[[Any], Any], flags: int = 0,
+                        copy: bool = True) -> Any:
+        frames = self.recv_multipart(flags=flags, copy=copy)
+        return self._deserialize(frames, deserialize)
+
+    def send_string(self, u: str, flags: int = 0, copy: bool = True,
+                    encoding: str = "utf-8", **kwargs: Any) -> Any:
+        if not isinstance(u, str):
+            raise TypeError("str objects only")
+        return self.send(u.encode(encoding), flags=flags, copy=copy, **kwargs)
+
+    send_unicode = send_string
+
+    def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+        msg = self.recv(flags=flags)
+        return self._deserialize(msg, lambda buf: buf.decode(encoding))
+
+    recv_unicode = recv_string
+
+    def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL,
+                   **kwargs: Any) -> Any:
+        return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
+
+    def recv_pyobj(self, flags: int = 0) -> Any:
+        msg = self.recv(flags)
+        return self._deserialize(msg, pickle.loads)
+
+    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> Any:
+        send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
+                       if k in kwargs}
+        msg = json.dumps(obj, separators=(",", ":"), **kwargs).encode("utf8")
+        return self.send(msg, flags=flags, **send_kwargs)
+
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
+        msg = self.recv(flags)
+        return self._deserialize(msg, lambda buf: json.loads(buf, **kwargs))
+
+    # -- polling ------------------------------------------------------------------------
+    _poller_class: Any = None
+
+    def poll(self, timeout: Optional[int] = None, flags: int = POLLIN) -> int:
+        """Wait until the socket is readable (or ``flags`` events); returns the events."""
+        if self.closed:
+            raise ZMQError(constants.ENOTSUP)
+        from .poll import Poller
+
+        p = Poller()
+        p.register(self, flags)
+        evts = dict(p.poll(timeout))
+        return evts.get(self, 0)
+
+    # -- monitor ------------------------------------------------------------------------
+    def get_monitor_socket(self, events: Optional[int] = None, addr: Optional[str] = None
+                           ) -> "Socket":
+        raise NotImplementedError("socket monitoring comes with a later release")
+
+    def disable_monitor(self) -> None:
+        raise NotImplementedError("socket monitoring comes with a later release")
+
+
+def _unused() -> Dict[str, Any]:  # pragma: no cover
+    return {"a": (_errno, DONTWAIT, IDENTITY, RCVMORE, UNSUBSCRIBE)}
+
+
+__all__ = ["Socket"]
