@@ -43,16 +43,13 @@ from .._transport._endpoint import (
     parse_endpoint,
     resolve_tcp_connect,
 )
-from ..constants import (
-    DONTWAIT,
-    EAGAIN,
-    EMTHREAD,
-    ENOTSOCK,
-    ETERM,
-    POLLIN,
-    POLLOUT,
-    SNDMORE,
-)
+from ..constants import EMTHREAD, ENOTSOCK
+
+# Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
+DONTWAIT = 1
+SNDMORE = 2
+POLLIN = 1
+POLLOUT = 2
 from ..error import Again, ContextTerminated, ZMQError, _raise
 from ..routing import ROUTING_TYPES
 from ..zmtp import NullMechanism
@@ -118,11 +115,23 @@ class _FdSignal:
                 pass
 
 
-def _frame_bytes(frame: Any) -> Any:
-    """A frame as it travels in pipes: bytes, or a flat byte memoryview."""
-    if type(frame) is bytes:
-        return frame
-    return frame
+class _State:
+    """The per-message mutable state of a socket, kept off the instance ``__dict__``.
+
+    (The public Socket maps unknown attribute writes to options through a Python-level
+    ``__setattr__``; hot-path state in a slotted object avoids that call.)
+    """
+
+    __slots__ = ("tx", "rx", "rx_pos", "rx_link", "rcvmore", "dead")
+
+    def __init__(self) -> None:
+        self.tx: Optional[List[Any]] = None
+        self.rx: Optional[List[Any]] = None
+        self.rx_pos = 0
+        self.rx_link: Any = None
+        self.rcvmore = 0
+        #: closed or terminated: the slow checks must run
+        self.dead = False
 
 
 class SocketBase:
@@ -144,12 +153,7 @@ class SocketBase:
         d["_cmds"] = deque()
         d["_wake_cond"] = threading.Condition(threading.Lock())
         d["_nwaiters"] = 0
-        d["_rx"] = None
-        d["_rx_pos"] = 0
-        d["_rx_link"] = None
-        d["_rcvmore"] = 0
-        d["_tx"] = None
-        d["_tx_failed"] = False
+        d["_st"] = _State()
         d["_terminated"] = False
         d["_fd_signal"] = None
         d["_endpoints"] = {}
@@ -251,6 +255,7 @@ class SocketBase:
         cond = self._wake_cond
         with cond:
             self.__dict__["_terminated"] = True
+            self._st.dead = True
             cond.notify_all()
         sig = self._fd_signal
         if sig is not None:
@@ -276,22 +281,21 @@ class SocketBase:
         tracker = None
         if type(data) is not bytes:
             data, tracker = self._coerce_frame(data, copy, track)
-        more = flags & SNDMORE
-        lock = self._lock
-        with lock:
-            if self._closed or self._terminated:
+        st = self._st
+        with self._lock:
+            if st.dead:
                 self._check_usable()
             if self._cmds:
                 self._process_cmds()
-            tx = self._tx
-            if tx is None and not more:
-                if self._routing.send([data]):
+            tx = st.tx
+            if tx is None:
+                if not flags & 2 and self._routing.send([data]):
                     return tracker
-            elif tx is not None:
+            else:
                 tx.append(data)
-                if more:
+                if flags & 2:
                     return tracker
-                self._tx = None
+                st.tx = None
                 self._routing.end(tx)
                 return tracker
         return self._send_slow(data, flags, tracker)
@@ -301,25 +305,18 @@ class SocketBase:
         timeo = self._opts.sndtimeo
         nowait = flags & DONTWAIT or timeo == 0
         deadline = None if timeo < 0 else _monotonic() + timeo / 1000.0
+        st = self._st
         while True:
             with self._lock:
                 self._check_usable()
                 if self._cmds:
                     self._process_cmds()
                 routing = self._routing
-                if self._tx is None:
-                    if routing.begin(data, bool(more)):
-                        if more:
-                            self._tx = [data]
-                        else:
-                            routing.end([data])
-                        return tracker
-                else:  # pragma: no cover - the fast path handles continuation frames
-                    self._tx.append(data)
-                    if not more:
-                        tx = self._tx
-                        self._tx = None
-                        routing.end(tx)
+                if routing.begin(data, bool(more)):
+                    if more:
+                        st.tx = [data]
+                    else:
+                        routing.end([data])
                     return tracker
             if nowait:
                 raise Again()
@@ -354,51 +351,59 @@ class SocketBase:
     # -- recv ---------------------------------------------------------------------------
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive one frame: bytes, or a Frame when ``copy`` is False."""
+        st = self._st
         with self._lock:
-            rx = self._rx
-            if rx is not None:
-                i = self._rx_pos + 1
-                frame = rx[i]
-                if i + 1 < len(rx):
-                    self.__dict__["_rx_pos"] = i
-                    self.__dict__["_rcvmore"] = 1
-                else:
-                    self.__dict__["_rx"] = None
-                    self.__dict__["_rcvmore"] = 0
-                return self._out_frame(frame, copy, self._rx_link, bool(self._rcvmore))
-            if self._closed or self._terminated:
+            if st.rx is not None:
+                return self._next_frame(copy)
+            if st.dead:
                 self._check_usable()
             if self._cmds:
                 self._process_cmds()
             msg = self._routing.recv()
             if msg is not None:
+                if copy and len(msg) == 1:
+                    st.rcvmore = 0
+                    frame = msg[0]
+                    return frame if type(frame) is bytes else bytes(frame)
                 return self._first_frame(msg, copy)
         return self._recv_slow(flags, copy)
 
-    def _first_frame(self, msg: List[Any], copy: bool) -> Any:
-        d = self.__dict__
-        if len(msg) > 1:
-            d["_rx"] = msg
-            d["_rx_pos"] = 0
-            d["_rcvmore"] = 1
+    def _next_frame(self, copy: bool) -> Any:
+        st = self._st
+        rx = st.rx
+        i = st.rx_pos + 1
+        frame = rx[i]
+        if i + 1 < len(rx):
+            st.rx_pos = i
             more = True
         else:
-            d["_rcvmore"] = 0
+            st.rx = None
+            st.rcvmore = 0
             more = False
-        link = self._routing.last_link() if not copy or more else None
-        d["_rx_link"] = link
-        frame = msg[0]
-        if copy and type(frame) is bytes:
-            return frame
-        return self._out_frame(frame, copy, link, more)
-
-    def _out_frame(self, frame: Any, copy: bool, link: Any, more: bool) -> Any:
         if copy:
             return frame if type(frame) is bytes else bytes(frame)
+        return self._out_frame(frame, st.rx_link, more)
+
+    def _first_frame(self, msg: List[Any], copy: bool) -> Any:
+        st = self._st
+        more = len(msg) > 1
+        if more:
+            st.rx = msg
+            st.rx_pos = 0
+            st.rcvmore = 1
+        else:
+            st.rcvmore = 0
+        link = self._routing.last_link() if not copy or more else None
+        st.rx_link = link
+        frame = msg[0]
+        if copy:
+            return frame if type(frame) is bytes else bytes(frame)
+        return self._out_frame(frame, link, more)
+
+    def _out_frame(self, frame: Any, link: Any, more: bool) -> Any:
         from ..sugar.frame import Frame
 
-        f = Frame._from_wire(frame, more, link.metadata if link is not None else None)
-        return f
+        return Frame._from_wire(frame, more, link.metadata if link is not None else None)
 
     def _recv_slow(self, flags: int, copy: bool) -> Any:
         timeo = self._opts.rcvtimeo
@@ -416,6 +421,10 @@ class SocketBase:
                 msg = self._routing.recv()
                 if msg is not None:
                     return self._first_frame(msg, copy)
+
+    @property
+    def _rcvmore(self) -> int:
+        return self._st.rcvmore
 
     # -- options ------------------------------------------------------------------------
     def set(self, option: int, optval: Any) -> None:
@@ -457,7 +466,7 @@ class SocketBase:
 
     def _get_dynamic(self, attr: str) -> Any:
         if attr == "rcvmore":
-            return self._rcvmore
+            return self._st.rcvmore
         if attr == "type":
             return self._type
         if attr == "ipv4only":
@@ -480,9 +489,9 @@ class SocketBase:
     def _events(self) -> int:
         ev = 0
         routing = self._routing
-        if self._rx is not None or routing.has_in():
+        if self._st.rx is not None or routing.has_in():
             ev |= POLLIN
-        if self._tx is not None or routing.has_out():
+        if self._st.tx is not None or routing.has_out():
             ev |= POLLOUT
         return ev
 
@@ -611,6 +620,7 @@ class SocketBase:
             if linger is not None:
                 self._opts.linger = -1 if linger < 0 else int(linger)
             self.__dict__["_closed"] = True
+            self._st.dead = True
             if self._cmds:
                 self._process_cmds()
             routing = self._routing
@@ -686,4 +696,3 @@ class SocketBase:
                 pass
 
 
-_unused = (EAGAIN, ETERM, _raise, Dict, _frame_bytes)

@@ -26,6 +26,8 @@ import logging
 import os
 import selectors
 import socket
+import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, List, Optional
 
@@ -60,6 +62,10 @@ READ_CHUNK = 256 * 1024
 WRITE_BATCH = 512 * 1024
 #: Messages taken from the outbound pipe per batch.
 MAX_BATCH_MSGS = 4096
+
+#: Minimum seconds between two direct writes from the sending thread.
+DIRECT_GAP = 50e-6
+_monotonic = time.monotonic
 
 _PING = b"\x04PING"
 _PONG = b"\x04PONG"
@@ -126,6 +132,10 @@ class StreamEngine:
         self._reading = True
         self._writing = False
         self._draining = False  # the outbound pipe delivered DELIMITER
+        self._wlock = threading.Lock()
+        #: The direct-write fast path is open (handshake done, link attached, healthy).
+        self._direct_ok = False
+        self._last_direct = 0.0
         self._link: Optional[Link] = None
         self._decoder: Any = None
         self._encode = encode_messages
@@ -157,10 +167,12 @@ class StreamEngine:
             self._flush()
 
     def close(self, error: Optional[BaseException] = None) -> None:
-        """Tear the connection down (idempotent) and tell the session."""
+        """Tear the connection down (idempotent) and tell the session. I/O thread only."""
         if self.dead:
             return
-        self.dead = True
+        self._direct_ok = False
+        with self._wlock:
+            self.dead = True
         self.io.unregister(self.fd)
         try:
             self.sock.close()
@@ -277,7 +289,8 @@ class StreamEngine:
         """A command after the handshake: answer PING, drop everything else (never deliver)."""
         if body.startswith(_PING) and len(body) >= 7:
             context = body[7:23]
-            self._out.add(encode_command(_PONG + context))
+            with self._wlock:
+                self._out.add(encode_command(_PONG + context))
             self.io.post(self._flush)
 
     def _deliver(self, msgs: List[Any]) -> None:
@@ -292,11 +305,9 @@ class StreamEngine:
             if not msgs:
                 return
         link = self._link
-        if link is None:
+        if link is None or self._stash:
             self._stash.extend(msgs)
-            return
-        if self._stash:
-            self._stash.extend(msgs)
+            self._pause_reading()
             return
         n = link.out.write_many(msgs)
         if n < len(msgs):
@@ -311,6 +322,7 @@ class StreamEngine:
     def attach_link(self, link: Link) -> None:
         """The session gives us the pipe pair (engine end) once the peer is attached."""
         self._link = link
+        self._direct_ok = self.session.direct_write
         if self._stash:
             self.resume_input()
 
@@ -326,6 +338,7 @@ class StreamEngine:
             n = link.out.write_many(stash)
             if n < len(stash):
                 self._stash = stash[n:]
+                self._pause_reading()
                 return
             self._stash = []
         if not self._reading and not self._handshaking:
@@ -335,18 +348,13 @@ class StreamEngine:
             self.on_readable()
 
     # -- output -------------------------------------------------------------------------
-    def pull(self) -> None:
-        """Move messages from the outbound pipe to the wire until either runs dry."""
-        if self.dead or self._handshaking:
-            return
-        link = self._link
-        if link is None:
-            return
-        out = self._out
-        if self._draining:
-            if not out.size:
-                self.session.engine_drained(self)
-            return
+    # Everything below touches ``_out`` and writes the socket; it runs on the I/O thread or,
+    # for the direct-write fast path, on the thread that sent the message, always under
+    # ``_wlock``. Only the I/O thread changes selector interest or tears the engine down.
+
+    def _collect(self, link: Link, out: _OutBuffer) -> int:
+        """Move queued messages from the outbound pipe into ``out``; returns how many."""
+        total = 0
         while out.size < WRITE_BATCH:
             msgs = []
             read = link.inp.read
@@ -356,10 +364,12 @@ class StreamEngine:
                     break
                 if m is DELIMITER:
                     self._draining = True
+                    self._direct_ok = False
                     break
                 msgs.append(m)
             if not msgs:
                 break
+            total += len(msgs)
             buf = bytearray()
             if self._encode is encode_messages:
 
@@ -374,11 +384,69 @@ class StreamEngine:
             out.add(buf)
             if self._draining or len(msgs) < MAX_BATCH_MSGS:
                 break
-        self._flush()
-        if self._draining and not out.size and not self.dead:
+        return total
+
+    def pull(self) -> None:
+        """Move messages from the outbound pipe to the wire until either runs dry."""
+        if self.dead or self._handshaking:
+            return
+        link = self._link
+        if link is None:
+            return
+        with self._wlock:
+            if not self._draining:
+                self._collect(link, self._out)
+            self._flush_locked()
+            done = self._draining and not self._out.size and not self.dead
+        if done:
             self.session.engine_drained(self)
 
+    def try_direct(self) -> bool:
+        """Fast path, on the sending thread: write a message now, skipping the I/O thread.
+
+        Taken only when the connection is idle (nothing buffered, not waiting for the socket
+        to drain) and the previous direct write was a while ago, so a request/reply exchange
+        saves two thread hand-offs while a burst of sends still gets batched by the I/O
+        thread (a syscall per message would be far slower).
+        """
+        if not self._direct_ok:
+            return False
+        now = _monotonic()
+        if now - self._last_direct < DIRECT_GAP:
+            return False
+        if not self._wlock.acquire(False):
+            return False
+        try:
+            if not self._direct_ok or self._out.size or self._writing or self.dead:
+                return False
+            self._last_direct = now
+            out = self._out
+            self._collect(self._link, out)  # type: ignore[arg-type]
+            try:
+                while out.size:
+                    out.write_to(self.sock)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._direct_ok = False
+            if out.size or self._draining or not self._direct_ok:
+                # The I/O thread finishes the job (write interest, drain, or the error).
+                self.io.post(self.pull)
+            return True
+        finally:
+            self._wlock.release()
+
+    def _send_raw(self, data: bytes) -> None:
+        if data:
+            with self._wlock:
+                self._out.add(data)
+                self._flush_locked()
+
     def _flush(self) -> None:
+        with self._wlock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         out = self._out
         if self.dead:
             return
@@ -388,7 +456,8 @@ class StreamEngine:
         except (BlockingIOError, InterruptedError):
             pass
         except OSError as exc:
-            self.close(exc)
+            self._direct_ok = False
+            self.io.post(self.close, exc)
             return
         want = bool(out.size)
         if want != self._writing:
@@ -398,9 +467,7 @@ class StreamEngine:
     def on_writable(self) -> None:
         if self.dead:
             return
-        self._flush()
-        if not self._out.size:
-            self.pull()
+        self.pull()
 
 
 class Session:
@@ -434,7 +501,13 @@ class Session:
         self.core._zap_request(self, engine, request)
 
     # -- LinkOwner (any thread) ---------------------------------------------------------
+    #: Sessions may let the sending thread write to the wire itself (see try_direct).
+    direct_write = True
+
     def link_readable(self, link: Link) -> None:
+        engine = self.engine
+        if engine is not None and engine._direct_ok and engine.try_direct():
+            return
         self.io.post(self._out_ready)
 
     def link_writable(self, link: Link) -> None:
@@ -445,8 +518,9 @@ class Session:
 
     def _out_ready(self) -> None:
         engine = self.engine
-        if engine is not None and not engine._writing:
-            engine.pull()
+        if engine is not None:
+            if not engine._writing:
+                engine.pull()
         elif engine is None and self.closing:
             self._check_linger_done()
 
@@ -530,12 +604,7 @@ class Session:
         self.engine = None
         if engine is not None and not engine.dead:
             engine.session = _NullSession  # type: ignore[assignment]
-            engine.dead = True
-            engine.io.unregister(engine.fd)
-            try:
-                engine.sock.close()
-            except OSError:  # pragma: no cover
-                pass
+            engine.close()
         if self.link is not None:
             self.link.close()
             self.link.inp.drain()

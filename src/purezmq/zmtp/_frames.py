@@ -33,6 +33,9 @@ COMMAND = 0x04
 BIG_BODY = 32 * 1024
 #: Frames at least this large are sent by reference (scatter/gather), not copied.
 ZEROCOPY_MIN = 16 * 1024
+#: A large body's buffer starts at most this big and grows (doubling) as bytes arrive, so a
+#: header that merely *claims* a huge size costs no huge allocation (MAXMSGSIZE may be unset).
+BODY_PREALLOC = 16 * 1024 * 1024
 
 _Q = struct.Struct(">Q")
 _unpack_q = _Q.unpack_from
@@ -111,7 +114,16 @@ class V3Decoder:
     such bit and libzmq treats its frames as data.
     """
 
-    __slots__ = ("_tail", "_frames", "_max", "_body", "_body_pos", "_body_flags", "on_command")
+    __slots__ = (
+        "_tail",
+        "_frames",
+        "_max",
+        "_body",
+        "_body_pos",
+        "_body_size",
+        "_body_flags",
+        "on_command",
+    )
 
     def __init__(
         self,
@@ -123,25 +135,43 @@ class V3Decoder:
         self._max = maxmsgsize
         self._body: Optional[bytearray] = None
         self._body_pos = 0
+        self._body_size = 0
         self._body_flags = 0
         self.on_command = on_command
 
     # -- large bodies -------------------------------------------------------------------
     def body_buffer(self) -> Optional[memoryview]:
-        """Where the rest of a large frame's body should be read into, or None."""
+        """Where the next bytes of a large frame's body should be read into, or None.
+
+        The view covers the rest of the body, or a prefix of it while the buffer is still
+        growing towards a size beyond BODY_PREALLOC.
+        """
         body = self._body
         if body is None:
             return None
-        return memoryview(body)[self._body_pos :]
+        pos = self._body_pos
+        if pos == len(body):
+            body = self._grow(pos + 1)
+        return memoryview(body)[pos:]
 
     def body_received(self, n: int) -> Message:
         """``n`` bytes were written into :meth:`body_buffer`; returns completed messages."""
         self._body_pos += n
-        if self._body_pos < len(self._body):  # type: ignore[arg-type]
+        if self._body_pos < self._body_size:
             return []
         msgs: Message = []
         self._finish_body(msgs)
         return msgs
+
+    def _grow(self, need: int) -> bytearray:
+        # A new buffer rather than a resize: a view handed out earlier must not block it.
+        old = self._body
+        assert old is not None
+        new = bytearray(min(self._body_size, max(need, 2 * len(old))))
+        pos = self._body_pos
+        new[:pos] = memoryview(old)[:pos]
+        self._body = new
+        return new
 
     def _finish_body(self, msgs: Message) -> None:
         body = bytes(self._body)  # type: ignore[arg-type]
@@ -170,12 +200,18 @@ class V3Decoder:
         msgs: Message = []
         if self._body is not None:
             body = self._body
-            room = len(body) - self._body_pos
-            if len(data) < room:
-                body[self._body_pos : self._body_pos + len(data)] = data
-                self._body_pos += len(data)
+            bpos = self._body_pos
+            room = self._body_size - bpos
+            n = len(data)
+            if n < room:
+                if bpos + n > len(body):
+                    body = self._grow(bpos + n)
+                body[bpos : bpos + n] = data
+                self._body_pos = bpos + n
                 return msgs
-            body[self._body_pos :] = data[:room]
+            if self._body_size > len(body):
+                body = self._grow(self._body_size)
+            body[bpos:] = data[:room]
             data = data[room:]
             self._finish_body(msgs)
         if self._tail:
@@ -206,10 +242,11 @@ class V3Decoder:
             if stop > end:
                 if size >= BIG_BODY:
                     self._frames = frames
-                    self._body = body = bytearray(size)
                     have = end - start
+                    self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
                     body[:have] = data[start:end]
                     self._body_pos = have
+                    self._body_size = size
                     self._body_flags = flags
                     return msgs
                 break

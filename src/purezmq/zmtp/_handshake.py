@@ -109,8 +109,9 @@ class Handshake:
         for body in self.mechanism.zap_reply(reply):
             out += encode_command(body)
         self._check_done()
-        if self._state is _State.COMMANDS:
-            self._commands(out)
+        # Also when the reply itself completed the handshake: _commands then only moves the
+        # bytes buffered during the pause into ``rest``.
+        self._commands(out)
         return bytes(out)
 
     # -- greeting -----------------------------------------------------------------------
