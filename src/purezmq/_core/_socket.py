@@ -28,6 +28,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 import random
+import struct
 import socket as _pysocket
 import threading
 import time
@@ -43,7 +44,17 @@ from .._transport._endpoint import (
     parse_endpoint,
     resolve_tcp_connect,
 )
-from ..constants import EMTHREAD, ENOTSOCK
+from ..constants import (
+    EMTHREAD,
+    ENOTSOCK,
+    EPROTONOSUPPORT,
+    EVENT_HANDSHAKE_FAILED_AUTH,
+    EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+    EVENT_HANDSHAKE_FAILED_PROTOCOL,
+    EVENT_HANDSHAKE_SUCCEEDED,
+    EVENT_MONITOR_STOPPED,
+)
+from ..zmtp import FailureKind, ProtocolError
 
 # Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
 DONTWAIT = 1
@@ -61,6 +72,14 @@ if TYPE_CHECKING:  # pragma: no cover
 _IN, _OUT, _ATTACH, _PEER_CLOSED, _ENDED = range(5)
 
 _monotonic = time.monotonic
+_EVENT = struct.Struct("=Hi")
+
+
+def _clamp32(value: int) -> int:
+    value = int(value)
+    if -(2**31) <= value < 2**31:
+        return value
+    return value & 0x7FFFFFFF
 
 
 def _rng(bits: int) -> int:
@@ -652,8 +671,55 @@ class SocketBase:
             sig.set()
         self.context._socket_closed(self)
 
+    # -- monitor ------------------------------------------------------------------------
+    def monitor(self, addr: Optional[str], events: int = 0xFFFF) -> None:
+        """Publish this socket's events on a PAIR socket bound to ``addr`` (inproc only).
+
+        ``addr=None`` stops monitoring (MONITOR_STOPPED is sent if selected). Events are
+        libzmq's two frames: ``struct.pack("=Hi", event, value)`` and the endpoint.
+        Raising an event never blocks: with no reader, or a full pipe, it is dropped.
+        """
+        if addr is None:
+            with self._lock:
+                self._check_usable()
+            self._stop_monitor()
+            return
+        if not isinstance(addr, str):
+            raise TypeError(f"expected str, got {addr!r}")
+        ep = parse_endpoint(addr)
+        if ep.transport != "inproc":
+            raise ZMQError(EPROTONOSUPPORT)
+        with self._lock:
+            self._check_usable()
+        self._stop_monitor()
+        pair = SocketBase(self.context, 0)  # PAIR, never registered: it never blocks
+        pair._opts.linger = 0
+        pair._opts.sndhwm = 0  # events queue until read (the reader's RCVHWM still bounds)
+        try:
+            pair.bind(addr)
+        except ZMQError:
+            pair.close()
+            raise
+        self.__dict__["_monitor"] = (pair, int(events))
+
     def _stop_monitor(self) -> None:
-        pass
+        mon = self._monitor
+        if mon is None:
+            return
+        self.__dict__["_monitor"] = None
+        pair, events = mon
+        if events & EVENT_MONITOR_STOPPED:
+            self._send_event(pair, EVENT_MONITOR_STOPPED, 0, "")
+        pair.close()
+
+    @staticmethod
+    def _send_event(pair: "SocketBase", event: int, value: int, endpoint: str) -> None:
+        head = _EVENT.pack(event & 0xFFFF, _clamp32(value))
+        try:
+            pair.send(head, DONTWAIT | SNDMORE)
+            pair.send(endpoint.encode("utf-8", "replace"), DONTWAIT)
+        except ZMQError:
+            pass  # nobody reading, or the reader is full: drop, never block
 
     # -- services for sessions (I/O thread) ---------------------------------------------
     def _session_started(self, session: Any) -> None:
@@ -672,13 +738,29 @@ class SocketBase:
         engine.close(ZMQError(_errno.EACCES))  # pragma: no cover - ZAP comes with issue 4
 
     def _monitor_event(self, event: int, value: int, endpoint: str) -> None:
-        """Raise a monitor event; never blocks (dropped if nobody reads)."""
+        """Raise a monitor event from any thread; never blocks (dropped if nobody reads)."""
+        mon = self._monitor
+        if mon is None or not mon[1] & event:
+            return
+        self._send_event(mon[0], event, value, endpoint)
 
     def _monitor_handshake_ok(self, endpoint: str, engine: Any) -> None:
-        pass
+        self._monitor_event(EVENT_HANDSHAKE_SUCCEEDED, 0, endpoint)
 
     def _monitor_engine_error(self, endpoint: str, engine: Any, error: Any) -> None:
-        pass
+        """A connection failed before its handshake completed: say why (libzmq 4.3 events)."""
+        if not engine._handshaking or self._monitor is None:
+            return
+        if isinstance(error, ProtocolError):
+            if error.kind == FailureKind.AUTH:
+                self._monitor_event(EVENT_HANDSHAKE_FAILED_AUTH, error.code, endpoint)
+            elif error.kind == FailureKind.PROTOCOL:
+                self._monitor_event(EVENT_HANDSHAKE_FAILED_PROTOCOL, error.code, endpoint)
+            else:
+                self._monitor_event(EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0, endpoint)
+        else:
+            err = getattr(error, "errno", None) or 0
+            self._monitor_event(EVENT_HANDSHAKE_FAILED_NO_DETAIL, err, endpoint)
 
     def _pick_io_quiet(self) -> Any:
         """The I/O thread for a new accepted connection (None: stay on the listener's)."""

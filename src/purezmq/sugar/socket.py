@@ -329,10 +329,26 @@ class Socket(SocketBase, AttributeSetter):
     # -- monitor ------------------------------------------------------------------------
     def get_monitor_socket(self, events: Optional[int] = None, addr: Optional[str] = None
                            ) -> "Socket":
-        raise NotImplementedError("socket monitoring comes with a later release")
+        """A PAIR socket, connected and ready to receive this socket's events."""
+        mon = self._monitor_socket
+        if mon is not None:
+            if not mon.closed:
+                return mon
+            self._monitor_socket = None
+        if addr is None:
+            addr = f"inproc://monitor.s-{id(self):x}"
+        if events is None:
+            events = constants.EVENT_ALL
+        self.monitor(addr, events)
+        sock = self.context.socket(constants.PAIR)
+        sock.connect(addr)
+        self._monitor_socket = sock
+        return sock
 
     def disable_monitor(self) -> None:
-        raise NotImplementedError("socket monitoring comes with a later release")
+        """Stop the events started by get_monitor_socket (MONITOR_STOPPED is sent)."""
+        self._monitor_socket = None
+        self.monitor(None, 0)
 
 
 def _unused() -> Dict[str, Any]:  # pragma: no cover

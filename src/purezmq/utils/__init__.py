@@ -1,0 +1,1 @@
+"""Utilities with pyzmq's module paths (``purezmq.utils.monitor`` ...)."""
