@@ -56,8 +56,9 @@ log = logging.getLogger("purezmq")
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 
-#: Bytes asked of the kernel per read.
+#: Bytes asked of the kernel per read: adapts between these bounds.
 READ_CHUNK = 256 * 1024
+MIN_READ = 8192
 #: Bytes encoded per write batch before the engine goes back to the loop.
 WRITE_BATCH = 512 * 1024
 #: Messages taken from the outbound pipe per batch.
@@ -133,6 +134,7 @@ class StreamEngine:
         self._writing = False
         self._draining = False  # the outbound pipe delivered DELIMITER
         self._wlock = threading.Lock()
+        self._rsize = MIN_READ
         #: The direct-write fast path is open (handshake done, link attached, healthy).
         self._direct_ok = False
         self._last_direct = 0.0
@@ -200,7 +202,8 @@ class StreamEngine:
                     if msgs:
                         self._deliver(msgs)
                     return
-            data = self.sock.recv(READ_CHUNK)
+            size = self._rsize
+            data = self.sock.recv(size)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -209,6 +212,14 @@ class StreamEngine:
         if not data:
             self.close(EOFError("connection closed by peer"))
             return
+        # Grow the read size under load, shrink it when idle: a big recv() buffer costs an
+        # mmap'd allocation per call, a small one many calls per burst.
+        n = len(data)
+        if n == size:
+            if size < READ_CHUNK:
+                self._rsize = size * 2
+        elif n < size >> 3 and size > MIN_READ:
+            self._rsize = size >> 1
         try:
             if self._handshaking:
                 self._handshake_data(data)
@@ -352,12 +363,16 @@ class StreamEngine:
     # for the direct-write fast path, on the thread that sent the message, always under
     # ``_wlock``. Only the I/O thread changes selector interest or tears the engine down.
 
-    def _collect(self, link: Link, out: _OutBuffer) -> int:
-        """Move queued messages from the outbound pipe into ``out``; returns how many."""
-        total = 0
+    def _collect(self, link: Link, out: _OutBuffer) -> bool:
+        """Move queued messages from the outbound pipe into ``out``.
+
+        Returns True when the pipe ran dry (its reader is now asleep, so the next write
+        wakes us) or ended; False when the batch filled up and more messages wait.
+        """
+        read = link.inp.read
         while out.size < WRITE_BATCH:
             msgs = []
-            read = link.inp.read
+            m = None
             for _ in range(MAX_BATCH_MSGS):
                 m = read()
                 if m is None:
@@ -367,24 +382,22 @@ class StreamEngine:
                     self._direct_ok = False
                     break
                 msgs.append(m)
-            if not msgs:
-                break
-            total += len(msgs)
-            buf = bytearray()
-            if self._encode is encode_messages:
+            if msgs:
+                buf = bytearray()
+                if self._encode is encode_messages:
 
-                def big(frame: Any, _buf: bytearray = buf) -> None:
-                    out.add(bytes(_buf))
-                    _buf.clear()
-                    out.add(frame)
+                    def big(frame: Any, _buf: bytearray = buf) -> None:
+                        out.add(bytes(_buf))
+                        _buf.clear()
+                        out.add(frame)
 
-                encode_messages(msgs, buf, big)
-            else:
-                self._encode(msgs, buf)  # type: ignore[call-arg]
-            out.add(buf)
-            if self._draining or len(msgs) < MAX_BATCH_MSGS:
-                break
-        return total
+                    encode_messages(msgs, buf, big)
+                else:
+                    self._encode(msgs, buf)  # type: ignore[call-arg]
+                out.add(buf)
+            if m is None or m is DELIMITER:
+                return True
+        return False
 
     def pull(self) -> None:
         """Move messages from the outbound pipe to the wire until either runs dry."""
@@ -394,12 +407,15 @@ class StreamEngine:
         if link is None:
             return
         with self._wlock:
-            if not self._draining:
-                self._collect(link, self._out)
+            dry = self._draining or self._collect(link, self._out)
             self._flush_locked()
             done = self._draining and not self._out.size and not self.dead
+            more = not dry and not self._out.size and not self.dead
         if done:
             self.session.engine_drained(self)
+        elif more:
+            # A full batch went out and more is queued: continue after other work.
+            self.io.post(self.pull)
 
     def try_direct(self) -> bool:
         """Fast path, on the sending thread: write a message now, skipping the I/O thread.
@@ -421,7 +437,7 @@ class StreamEngine:
                 return False
             self._last_direct = now
             out = self._out
-            self._collect(self._link, out)  # type: ignore[arg-type]
+            dry = self._collect(self._link, out)  # type: ignore[arg-type]
             try:
                 while out.size:
                     out.write_to(self.sock)
@@ -429,7 +445,7 @@ class StreamEngine:
                 pass
             except OSError:
                 self._direct_ok = False
-            if out.size or self._draining or not self._direct_ok:
+            if out.size or not dry or self._draining or not self._direct_ok:
                 # The I/O thread finishes the job (write interest, drain, or the error).
                 self.io.post(self.pull)
             return True
