@@ -13,15 +13,13 @@ zmq_ctx_term. After a ``fork()``, a context inherited by the child is inert: the
 
 from __future__ import annotations
 
-import errno as _errno
 import os
 import threading
+from errno import EINVAL, EMFILE
 from typing import Any, List, Optional, Set
 
 from .._engine._iothread import IOThread
 from .._transport._inproc import InprocRegistry
-from errno import EINVAL, EMFILE
-
 from ..constants import IO_THREADS, IPV6, MAX_SOCKETS
 from ..error import ContextTerminated, ZMQError
 
@@ -170,4 +168,3 @@ class ContextBase:
         return min(ios, key=lambda io: io.load)
 
 
-_unused = (_errno,)

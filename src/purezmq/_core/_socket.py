@@ -28,17 +28,16 @@ from __future__ import annotations
 import errno as _errno
 import os
 import random
-import struct
 import socket as _pysocket
+import struct
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 from .._engine._session import AcceptListener, ConnectSession, IpcListener, TcpListener
 from .._pipe import Link
 from .._transport._endpoint import (
-    format_ipc,
     ipc_path,
     ipc_wildcard,
     parse_endpoint,
@@ -54,20 +53,16 @@ from ..constants import (
     EVENT_HANDSHAKE_SUCCEEDED,
     EVENT_MONITOR_STOPPED,
 )
-from ..zmtp import FailureKind, ProtocolError
+from ..error import Again, ContextTerminated, ZMQError
+from ..routing import ROUTING_TYPES
+from ..zmtp import FailureKind, NullMechanism, ProtocolError
+from ._options import Options, coerce, lookup
 
 # Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
 DONTWAIT = 1
 SNDMORE = 2
 POLLIN = 1
 POLLOUT = 2
-from ..error import Again, ContextTerminated, ZMQError, _raise
-from ..routing import ROUTING_TYPES
-from ..zmtp import NullMechanism
-from ._options import Options, coerce, lookup
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 _IN, _OUT, _ATTACH, _PEER_CLOSED, _ENDED = range(5)
 

@@ -24,7 +24,7 @@ import logging
 import os
 import random
 import socket
-from typing import Any, Optional, Tuple
+from typing import Any, Optional
 
 from .._pipe import Link
 from .._transport._endpoint import (
@@ -383,4 +383,3 @@ class IpcListener(AcceptListener):
                     pass
 
 
-_unused: Tuple[Any, ...] = ()

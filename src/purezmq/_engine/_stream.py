@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import errno as _errno
 import logging
-import os
 import selectors
 import socket
 import threading
@@ -35,9 +34,7 @@ from .._pipe import DELIMITER, Link
 from ..zmtp import (
     SENDS_IDENTITY,
     USES_PEER_IDENTITY,
-    FailureKind,
     Handshake,
-    NullMechanism,
     ProtocolError,
     V1Decoder,
     V3Decoder,
@@ -46,7 +43,6 @@ from ..zmtp import (
     encode_messages_v1,
     local_properties,
 )
-from ..zmtp._frames import ZEROCOPY_MIN
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._iothread import IOThread
@@ -649,4 +645,3 @@ def is_peer_gone(exc: Optional[BaseException]) -> bool:
     )
 
 
-_unused = (os, FailureKind, NullMechanism, ZEROCOPY_MIN)

@@ -281,13 +281,9 @@ class Rep(Routing):
             msg = self.fq.recv()
             if msg is None:
                 return None
-            for i, frame in enumerate(msg):
-                if len(frame) == 0:
-                    break
-            else:
-                continue  # no delimiter: not a request, discard it
-            if i + 1 >= len(msg):
-                continue  # nothing after the delimiter
+            i = next((k for k, frame in enumerate(msg) if not len(frame)), -1)
+            if i < 0 or i + 1 >= len(msg):
+                continue  # no delimiter (not a request) or nothing after it: discard
             self._envelope = msg[: i + 1]
             self._reply_link = self.fq.last
             self.sending = True

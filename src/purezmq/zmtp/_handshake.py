@@ -25,7 +25,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import List, Optional
 
-from ._errors import FailureKind, ProtocolCode, ProtocolError
+from ._errors import ProtocolCode, ProtocolError
 from ._frames import COMMAND, LONG, _unpack_q, encode_command, v1_frame_header
 from ._mechanism import Mechanism, ZapReply, ZapRequest
 from ._metadata import Metadata

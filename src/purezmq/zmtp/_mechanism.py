@@ -47,7 +47,9 @@ def parse_error(body: bytes) -> ProtocolError:
     """The exception describing an ERROR command received from the peer."""
     reason = body[7 : 7 + body[6]] if len(body) > 6 else b""
     text = reason.decode("utf-8", "replace")
-    return ProtocolError(f"peer sent ERROR: {text}", ProtocolCode.ZMTP_UNSPECIFIED, FailureKind.AUTH)
+    return ProtocolError(
+        f"peer sent ERROR: {text}", ProtocolCode.ZMTP_UNSPECIFIED, FailureKind.AUTH
+    )
 
 
 class Mechanism:
