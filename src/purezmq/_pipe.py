@@ -48,6 +48,18 @@ class _Delimiter:
 DELIMITER: Any = _Delimiter()
 
 
+class _Resync:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RESYNC"
+
+
+#: Written by a SUB/XSUB after its publisher reconnected: the engine drops everything
+#: queued before it (stale subscriptions), then sends what follows (the full list).
+RESYNC: Any = _Resync()
+
+
 def low_water_mark(hwm: int) -> int:
     """libzmq's LWM: HWM - 1024 for large marks, else (HWM + 1) / 2."""
     if hwm > 2048:
@@ -264,6 +276,61 @@ class Pipe:
             self.writer_wake()
 
 
+class ConflatePipe(Pipe):
+    """CONFLATE: the pipe holds only the most recent message; no HWM, never blocks.
+
+    Both ends take the lock on every operation (the writer replaces what the reader would
+    read), which is fine for a pipe that by design never carries a stream.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, hwm: int = 0) -> None:
+        super().__init__(0)
+
+    def write(self, msg: Any) -> bool:
+        with self._lock:
+            if self.closed:
+                return True
+            self._rq.clear()
+            self._q.clear()
+            self._q.append(msg)
+            self._written += 1
+            wake = self._reader_asleep
+            self._reader_asleep = False
+        if wake:
+            self.reader_wake()
+        return True
+
+    force_write = write  # type: ignore[assignment]
+
+    def write_many(self, msgs: Any) -> int:
+        if msgs:
+            self.write(msgs[-1])
+        return len(msgs)
+
+    def read(self) -> Any:
+        with self._lock:
+            q = self._q
+            if not q:
+                self._reader_asleep = True
+                return None
+            self._read += 1
+            self._read_pub = self._read
+            return q.popleft()
+
+    def peek(self) -> Any:
+        with self._lock:
+            q = self._q
+            if not q:
+                self._reader_asleep = True
+                return None
+            return q[0]
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+
 def _noop() -> None:
     pass
 
@@ -321,10 +388,11 @@ class Link:
         self.data: Any = None
 
     @staticmethod
-    def pair(hwm_ab: int, hwm_ba: int) -> Tuple["Link", "Link"]:
+    def pair(hwm_ab: int, hwm_ba: int, conflate: bool = False) -> Tuple["Link", "Link"]:
         """Two connected ends ``a`` and ``b``: what ``a`` writes ``b`` reads and back."""
-        ab = Pipe(hwm_ab)
-        ba = Pipe(hwm_ba)
+        kind = ConflatePipe if conflate else Pipe
+        ab = kind(hwm_ab)
+        ba = kind(hwm_ba)
         a = Link(ab, ba)
         b = Link(ba, ab)
         a.peer = b

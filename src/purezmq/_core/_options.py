@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Optional
 
 from ..error import ZMQError
-from ..zmtp._types import DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, STREAM, SUB, XPUB, XSUB
+from ..zmtp._types import DEALER, PUB, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB, XSUB
 
 ALL_TYPES = frozenset(range(12))
 
@@ -120,6 +120,11 @@ SPECS: Dict[int, OptSpec] = {
         _spec(37, "tcp_keepalive_intvl", "int", -1, minus_one_or_more),
         _spec(42, "ipv6", "int", 0, boolean),
         _spec(43, "mechanism", "int", 0, writable=False),
+        _spec(6, "subscribe", "bytes", b"", readable=False, types=frozenset({SUB})),
+        _spec(7, "unsubscribe", "bytes", b"", readable=False, types=frozenset({SUB})),
+        _spec(40, "xpub_verbose", "int", 0, nonzero_is_one, readable=False,
+              types=frozenset({XPUB, PUB})),
+        _spec(54, "conflate", "int", 0, boolean),
         _spec(52, "req_correlate", "int", 0, nonzero_is_one, readable=False,
               types=frozenset({REQ})),
         _spec(53, "req_relaxed", "int", 0, nonzero_is_one, readable=False,
@@ -127,7 +132,12 @@ SPECS: Dict[int, OptSpec] = {
     ]
 }
 
-_UNUSED_TYPES = (DEALER, PAIR, PUB, PULL, PUSH, STREAM, SUB, XPUB, XSUB)
+#: Types on which CONFLATE takes effect (libzmq 4.0 accepts it on all).
+CONFLATE_TYPES = frozenset({DEALER, PULL, PUSH, PUB, SUB})
+
+
+def conflating(options: "Options") -> bool:
+    return bool(options.conflate) and options.type in CONFLATE_TYPES
 
 
 class Options:

@@ -64,7 +64,7 @@ SNDMORE = 2
 POLLIN = 1
 POLLOUT = 2
 
-_IN, _OUT, _ATTACH, _PEER_CLOSED, _ENDED = range(5)
+_IN, _OUT, _ATTACH, _PEER_CLOSED, _HICCUP = range(5)
 
 _monotonic = time.monotonic
 _EVENT = struct.Struct("=Hi")
@@ -201,6 +201,10 @@ class SocketBase:
         link.owner = self
         self._post(_ATTACH, link)
 
+    def _hiccup_from_session(self, link: Link) -> None:
+        """A connecting link reconnected (posted by its session)."""
+        self._post(_HICCUP, link)
+
     def _process_cmds(self) -> None:
         cmds = self._cmds
         routing = self._routing
@@ -212,6 +216,9 @@ class SocketBase:
                 routing.activate_out(link)
             elif kind == _ATTACH:
                 self._attach(link)
+            elif kind == _HICCUP:
+                if link.attached:
+                    routing.hiccup(link)
             elif kind == _PEER_CLOSED:
                 routing.peer_closed(link)
                 if not link.attached:
@@ -245,7 +252,7 @@ class SocketBase:
         """Sleep until a command arrives or ``deadline``; False once the deadline passed."""
         cond = self._wake_cond
         with cond:
-            if self._cmds or self._terminated:
+            if self._cmds or self._st.dead:
                 return True
             if deadline is None:
                 self._nwaiters += 1
@@ -457,10 +464,17 @@ class SocketBase:
 
     def _set_option(self, spec: Any, value: Any) -> None:
         opts = self._opts
-        if spec.attr == "ipv4only":
+        attr = spec.attr
+        if attr == "ipv4only":
             opts.ipv6 = 0 if value else 1
             return
-        setattr(opts, spec.attr, value)
+        if attr == "subscribe":
+            self._routing.subscribe(value)
+            return
+        if attr == "unsubscribe":
+            self._routing.unsubscribe(value)
+            return
+        setattr(opts, attr, value)
 
     def get(self, option: int) -> Any:
         """Read a socket option."""
@@ -661,6 +675,10 @@ class SocketBase:
         monitor = self._monitor
         if monitor is not None:
             self._stop_monitor()
+        # Wake any thread still blocked in send/recv on this socket: it raises ENOTSOCK.
+        cond = self._wake_cond
+        with cond:
+            cond.notify_all()
         sig = self._fd_signal
         if sig is not None:
             sig.set()

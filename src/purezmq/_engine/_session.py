@@ -26,6 +26,7 @@ import random
 import socket
 from typing import Any, Optional
 
+from .._core._options import conflating
 from .._pipe import Link
 from .._transport._endpoint import (
     format_ipc,
@@ -48,7 +49,7 @@ from ..constants import (
     EVENT_LISTENING,
 )
 from ..error import ZMQError
-from ..zmtp._types import ROUTER
+from ..zmtp._types import PUB, ROUTER, SUB, XPUB, XSUB
 from ._stream import Session, StreamEngine
 
 log = logging.getLogger("purezmq")
@@ -60,11 +61,21 @@ _WRITE = 2
 def _make_pair(session: Session) -> Link:
     """Create the pipe pair of a session; returns the socket's end."""
     opts = session.options
-    s_end, e_end = Link.pair(opts.sndhwm, opts.rcvhwm)
+    s_end, e_end = Link.pair(opts.sndhwm, opts.rcvhwm, conflating(opts))
     e_end.owner = session
     s_end.endpoint = session.endpoint
     session.link = e_end
     return s_end
+
+
+def _legacy_subscribe_all(session: Session, engine: StreamEngine) -> None:
+    """ZMTP/1.0 subscribers never send subscriptions: they get everything, at once.
+
+    (libzmq 4.0 injected this only after the peer's second message, so a 2.x SUB never got
+    anything from a 4.0 PUB; purezmq does it as the link attaches.)
+    """
+    if engine.version == 1 and session.options.type in (PUB, XPUB) and session.link:
+        session.link.out.force_write([b"\x01"])
 
 
 class AcceptSession(Session):
@@ -92,6 +103,7 @@ class AcceptSession(Session):
         self.socket_link = s_end
         engine.attach_link(self.link)  # type: ignore[arg-type]
         self.core._attach_from_session(s_end)
+        _legacy_subscribe_all(self, engine)
 
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
         self.io.load -= 1
@@ -122,6 +134,7 @@ class ConnectSession(Session):
         self._connecting: Optional[socket.socket] = None
         self._connect_fd = -1
         self.socket_link: Optional[Link] = None
+        self._connected_once = False
 
     # -- caller's thread (socket lock held) ---------------------------------------------
     def attach_early(self) -> bool:
@@ -224,11 +237,20 @@ class ConnectSession(Session):
             self.socket_link = s_end
             engine.attach_link(self.link)  # type: ignore[arg-type]
             self.core._attach_from_session(s_end)
+            self._connected_once = True
         else:
             s_end = self.socket_link
             if s_end is not None:
                 s_end.metadata = self._peer_link_metadata()
-            engine.attach_link(self.link)
+            if self._connected_once and s_end is not None:
+                # A reconnect: subscribers drop their stale queue and resend their list;
+                # publishers forget what the old connection subscribed to.
+                if self.options.type in (SUB, XSUB):
+                    engine._skipping = True
+                self.core._hiccup_from_session(s_end)
+            self._connected_once = True
+            engine.attach_link(self.link)  # type: ignore[arg-type]
+        _legacy_subscribe_all(self, engine)
 
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
         self.io.load -= 1

@@ -30,7 +30,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, List, Optional
 
-from .._pipe import DELIMITER, Link
+from .._pipe import DELIMITER, RESYNC, Link
 from ..zmtp import (
     SENDS_IDENTITY,
     USES_PEER_IDENTITY,
@@ -65,6 +65,8 @@ DIRECT_GAP = 50e-6
 _monotonic = time.monotonic
 
 _PING = b"\x04PING"
+_SUBSCRIBE = b"\x09SUBSCRIBE"
+_CANCEL = b"\x06CANCEL"
 _PONG = b"\x04PONG"
 
 
@@ -131,6 +133,8 @@ class StreamEngine:
         self._draining = False  # the outbound pipe delivered DELIMITER
         self._wlock = threading.Lock()
         self._rsize = MIN_READ
+        #: After a reconnect, a SUB's stale queued subscriptions are dropped up to RESYNC.
+        self._skipping = False
         #: The direct-write fast path is open (handshake done, link attached, healthy).
         self._direct_ok = False
         self._last_direct = 0.0
@@ -293,12 +297,24 @@ class StreamEngine:
         self.pull()
 
     def _on_command(self, body: bytes) -> None:
-        """A command after the handshake: answer PING, drop everything else (never deliver)."""
+        """A command after the handshake (ZMTP 3.1): PING is answered, SUBSCRIBE/CANCEL
+        become subscription messages, anything else is dropped — never delivered as data."""
         if body.startswith(_PING) and len(body) >= 7:
             context = body[7:23]
             with self._wlock:
                 self._out.add(encode_command(_PONG + context))
             self.io.post(self._flush)
+        elif body.startswith(_SUBSCRIBE):
+            self._deliver_late([b"\x01" + body[len(_SUBSCRIBE):]])
+        elif body.startswith(_CANCEL):
+            self._deliver_late([b"\x00" + body[len(_CANCEL):]])
+
+    def _deliver_late(self, msg: Any) -> None:
+        link = self._link
+        if link is not None and not self._stash:
+            link.out.force_write(msg)
+        else:
+            self._stash.append(msg)
 
     def _deliver(self, msgs: List[Any]) -> None:
         if self._identity_pending:
@@ -377,6 +393,12 @@ class StreamEngine:
                     self._draining = True
                     self._direct_ok = False
                     break
+                if self._skipping:
+                    if m is RESYNC:
+                        self._skipping = False
+                    continue
+                if m is RESYNC:
+                    continue
                 msgs.append(m)
             if msgs:
                 buf = bytearray()

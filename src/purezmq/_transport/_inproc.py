@@ -12,6 +12,7 @@ import errno as _errno
 import threading
 from typing import Any, Dict, List, Tuple
 
+from .._core._options import conflating
 from .._pipe import Link
 from ..error import ZMQError
 from ..zmtp._types import ROUTER
@@ -48,7 +49,8 @@ class InprocRegistry:
 
     def connect(self, name: str, sock: Any, opts: Any) -> Link:
         """Connect ``sock`` (its lock held); returns the connector's end."""
-        c_end, b_end = Link.pair(opts.sndhwm, opts.rcvhwm)
+        # CONFLATE on inproc: only the connecting socket's setting counts (libzmq 4.0).
+        c_end, b_end = Link.pair(opts.sndhwm, opts.rcvhwm, conflating(opts))
         c_end.owner = sock
         c_end.endpoint = b_end.endpoint = "inproc://" + name
         b_end.identity = opts.identity

@@ -82,6 +82,9 @@ class Routing:
         if link.attached and not link.peer_closed:
             self.lb.activate(link)
 
+    def hiccup(self, link: Link) -> None:
+        """A connecting link got a new connection after an outage (see SUB/XSUB, PUB)."""
+
     # -- sending ------------------------------------------------------------------------
     def begin(self, frame: Any, more: bool) -> bool:
         _raise(ENOTSUP)
@@ -420,3 +423,12 @@ ROUTING_TYPES: Dict[int, type] = {
     7: Pull,
     8: Push,
 }
+
+
+def _register_pubsub() -> None:
+    from ._pubsub import Pub, Sub, XPub, XSub
+
+    ROUTING_TYPES.update({1: Pub, 2: Sub, 9: XPub, 10: XSub})
+
+
+_register_pubsub()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import threading
 import warnings
-from typing import Any, Dict, Optional, Type, TypeVar
+from typing import Any, Dict, List, Optional, Type, TypeVar
 from weakref import WeakSet
 
 from .. import constants
@@ -37,7 +37,7 @@ class Context(ContextBase, AttributeSetter):
     _shadow = False
     _socket_class: Type[Socket] = Socket
 
-    def __init__(self, io_threads: Any = 1, shadow: Any = 0, **kwargs: Any) -> None:
+    def __init__(self, io_threads: Any = 1, shadow: Any = 0) -> None:
         if shadow:
             if isinstance(shadow, Context):
                 # Sharing a context object: the "shadow" is the same context.
@@ -63,18 +63,42 @@ class Context(ContextBase, AttributeSetter):
                 except Exception:  # pragma: no cover
                     pass
 
+    _repr_cls = "purezmq.Context"
+
     def __repr__(self) -> str:
         cls = self.__class__
+        # pyzmq's rule: _repr_cls only counts on the exact class, subclasses show their path
+        repr_cls = cls.__dict__.get("_repr_cls", None)
+        if repr_cls is None:
+            repr_cls = f"{cls.__module__}.{cls.__name__}"
         closed = " closed" if self.closed else ""
         n = len(self._sockets)
         socks = f"{n} socket{'s' if n > 1 else ''}" if n else ""
-        return f"<{cls.__module__}.{cls.__name__}({socks}) at {hex(id(self))}{closed}>"
+        return f"<{repr_cls}({socks}) at {hex(id(self))}{closed}>"
 
     def __enter__(self: T) -> T:
         return self
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         self.destroy()
+
+    def __dir__(self) -> List[str]:
+        keys = dir(self.__class__)
+        keys.extend(ContextOption.__members__)
+        return keys
+
+    # -- context options ----------------------------------------------------------------
+    def get(self, option: int) -> int:
+        """zmq_ctx_get: IO_THREADS, MAX_SOCKETS or IPV6 (anything else: EINVAL)."""
+        if self.closed:
+            raise RuntimeError("Context has been destroyed")
+        return ContextBase.get(self, option)
+
+    def set(self, option: int, optval: int) -> None:
+        """zmq_ctx_set: IO_THREADS, MAX_SOCKETS or IPV6 (anything else: EINVAL)."""
+        if self.closed:
+            raise RuntimeError("Context has been destroyed")
+        ContextBase.set(self, option, optval)
 
     def __copy__(self: T, memo: Any = None) -> T:
         return self.__class__(shadow=self)
@@ -143,12 +167,18 @@ class Context(ContextBase, AttributeSetter):
         return self.getsockopt(opt)
 
     def __delattr__(self, key: str) -> None:
-        upper = key.upper()
-        opt = getattr(constants, upper, None)
-        if opt is not None and opt in self.sockopts:
-            del self.sockopts[opt]
+        """``del ctx.linger`` forgets a default socket option (pyzmq's errors otherwise)."""
+        if key in self.__dict__:
+            self.__dict__.pop(key)
             return
-        object.__delattr__(self, key)
+        key = key.upper()
+        try:
+            opt = getattr(SocketOption, key)
+        except AttributeError:
+            raise AttributeError(f"No such socket option: {key!r}") from None
+        if opt not in self.sockopts:
+            raise AttributeError(key)
+        del self.sockopts[opt]
 
     # -- termination --------------------------------------------------------------------
     def term(self) -> None:

@@ -7,7 +7,7 @@ import sys
 from typing import Any, Dict, Optional
 
 from ..constants import MORE
-from ..error import ZMQError
+from ..error import ZMQError, _check_version
 from .attrsettr import AttributeSetter
 from .tracker import MessageTracker, _finished
 
@@ -24,6 +24,12 @@ class Frame(AttributeSetter):
     the metadata of the connection they came from (``"Socket-Type"``, ``"Identity"``,
     ``"User-Id"``, ``"Peer-Address"``...).
     """
+
+    # Declared on the class so that AttributeSetter lets them through as plain attributes
+    # (otherwise ``self.more = ...`` would be taken for the socket option MORE).
+    more: bool = False
+    tracker: Optional[MessageTracker] = None
+    tracker_event: Any = None
 
     def __init__(
         self,
@@ -56,12 +62,14 @@ class Frame(AttributeSetter):
     @classmethod
     def _from_wire(cls, data: Any, more: bool, metadata: Optional[Dict[str, Any]]) -> "Frame":
         f = cls.__new__(cls)
-        f._data = data
-        f.more = more
-        f._metadata = metadata
-        f._bytes = data if type(data) is bytes else None
-        f.tracker = None
-        f.tracker_event = None
+        # Straight into __dict__: this is the recv(copy=False) hot path, and it skips
+        # AttributeSetter.__setattr__.
+        f.__dict__.update(
+            _data=data,
+            more=more,
+            _metadata=metadata,
+            _bytes=data if type(data) is bytes else None,
+        )
         return f
 
     def _wire(self) -> Any:
@@ -103,10 +111,30 @@ class Frame(AttributeSetter):
     fast_copy = __copy__
 
     def __repr__(self) -> str:
-        data = self.bytes
-        if len(data) > 32:
-            data = data[:32] + b"..."
-        return f"<purezmq.Frame({data!r}{', more' if self.more else ''})>"
+        # pyzmq's format: up to 16 bytes shown whole, longer ones as 12 bytes + size.
+        nbytes = len(self)
+        suffix = ""
+        if nbytes > 16:
+            shown = bytes(memoryview(self._data)[:12])
+            if nbytes >= 1e9:
+                unit, n = "GB", nbytes // 1e9
+            elif nbytes >= 2**20:
+                unit, n = "MB", nbytes // 1e6
+            elif nbytes >= 1e3:
+                unit, n = "kB", nbytes // 1e3
+            else:
+                unit, n = "B", nbytes
+            suffix = f"...{n:.0f}{unit}"
+        else:
+            shown = self.bytes
+        module = self.__class__.__module__
+        if module == __name__:
+            module = "purezmq"
+        return f"<{module}.{self.__class__.__name__}({shown!r}{suffix})>"
+
+    def __getitem__(self, key: Any) -> Any:
+        """``frame["User-Id"]`` is ``frame.get("User-Id")``, as in pyzmq."""
+        return self.get(key)
 
     def get(self, option: Any) -> Any:
         """MORE (int) or a metadata property by name (returned as str)."""
@@ -127,13 +155,25 @@ class Frame(AttributeSetter):
     def set(self, option: int, value: Any) -> None:
         raise ZMQError(_errno.EINVAL)
 
+    # CLIENT-SERVER / RADIO-DISH are libzmq 4.2 draft features: pyzmq raises
+    # ZMQVersionError for them when linked against libzmq 4.0, and so does purezmq.
     @property
-    def routing_id(self) -> None:
-        return None
+    def routing_id(self) -> int:
+        _check_version((4, 2), "CLIENT-SERVER")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @routing_id.setter
+    def routing_id(self, routing_id: int) -> None:
+        _check_version((4, 2), "CLIENT-SERVER")
 
     @property
-    def group(self) -> None:
-        return None
+    def group(self) -> str:
+        _check_version((4, 2), "RADIO-DISH")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @group.setter
+    def group(self, group: Any) -> None:
+        _check_version((4, 2), "RADIO-DISH")
 
 
 Message = Frame

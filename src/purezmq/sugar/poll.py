@@ -28,7 +28,14 @@ def _is_zmq(obj: Any) -> bool:
 def _fileno(obj: Any) -> int:
     if isinstance(obj, int):
         return obj
-    return obj.fileno()
+    if not hasattr(obj, "fileno"):
+        raise TypeError(
+            f"Socket must be a 0MQ socket, an integer fd or have a fileno() method: {obj!r}"
+        )
+    try:
+        return int(obj.fileno())
+    except Exception:
+        raise ValueError("fileno() must return a valid integer fd") from None
 
 
 class Poller:
@@ -73,77 +80,66 @@ class Poller:
 
 
 def _poll(items: List[Tuple[Any, int]], deadline: Optional[float]) -> List[Tuple[Any, int]]:
-    zitems = []
-    raw = []
-    for obj, flags in items:
-        if _is_zmq(obj):
-            zitems.append((obj, flags))
-        else:
-            raw.append((obj, flags))
+    """zmq_poll: one (item, revents) per item with events, in registration order.
+
+    As in pyzmq, a purezmq socket is reported as itself and anything else as its integer
+    fd (what select.poll gives), and revents are plain ints.
+    """
+    if not items:
+        return []  # pyzmq returns at once (zmq_poll itself would sleep)
     poller = _select.poll()
-    fd_owner: Dict[int, List[Tuple[Any, int, bool]]] = {}
-    for obj, flags in zitems:
-        fd = obj.get(FD)
-        poller.register(fd, _PY_IN)
-        fd_owner.setdefault(fd, []).append((obj, flags, True))
-    for obj, flags in raw:
-        fd = _fileno(obj)
-        mask = 0
-        if flags & POLLIN:
-            mask |= _PY_IN
-        if flags & POLLOUT:
-            mask |= _PY_OUT
-        if flags & POLLERR:
-            mask |= _PY_ERR
+    # per item: (socket or None, fd, flags)
+    entries: List[Tuple[Any, int, int]] = []
+    registered: Dict[int, int] = {}
+    for obj, flags in items:
+        flags = int(flags)
+        if _is_zmq(obj):
+            fd = obj.get(FD)
+            entries.append((obj, fd, flags))
+            mask = _PY_IN
+        else:
+            fd = _fileno(obj)
+            entries.append((None, fd, flags))
+            mask = 0
+            if flags & POLLIN:
+                mask |= _PY_IN
+            if flags & POLLOUT:
+                mask |= _PY_OUT
+        registered[fd] = registered.get(fd, 0) | mask
+    for fd, mask in registered.items():
         poller.register(fd, mask)
-        fd_owner.setdefault(fd, []).append((obj, flags, False))
+    wait_ms: Optional[int] = 0  # the first pass never blocks, as in zmq_poll
     while True:
+        try:
+            results = dict(poller.poll(wait_ms))
+        except InterruptedError:  # pragma: no cover
+            results = {}
         ready: List[Tuple[Any, int]] = []
-        for obj, flags in zitems:
-            ev = obj.get(EVENTS) & flags
+        for sock, fd, flags in entries:
+            if sock is not None:
+                ev = int(sock.get(EVENTS)) & flags
+                if ev:
+                    ready.append((sock, ev))
+                continue
+            revents = results.get(fd, 0)
+            ev = 0
+            if revents & _PY_IN and flags & POLLIN:
+                ev |= POLLIN
+            if revents & _PY_OUT and flags & POLLOUT:
+                ev |= POLLOUT
+            if revents & _PY_ERR:
+                ev |= POLLERR
             if ev:
-                ready.append((obj, ev))
+                ready.append((fd, ev))
         if ready:
-            wait_ms: Optional[int] = 0
-        elif deadline is None:
+            return ready
+        if deadline is None:
             wait_ms = None
         else:
-            wait_ms = max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
-        try:
-            results = poller.poll(wait_ms)
-        except InterruptedError:  # pragma: no cover
-            results = []
-        for fd, revents in results:
-            for obj, flags, is_zmq in fd_owner.get(fd, ()):
-                if is_zmq:
-                    continue
-                ev = 0
-                if revents & _PY_IN:
-                    ev |= POLLIN
-                if revents & _PY_OUT:
-                    ev |= POLLOUT
-                if revents & _PY_ERR:
-                    ev |= POLLERR
-                ev &= flags | POLLERR
-                if ev:
-                    ready.append((obj, ev))
-        if ready:
-            return _merge(ready)
-        if wait_ms == 0 or (deadline is not None and time.monotonic() >= deadline):
-            return []
-
-
-def _merge(ready: List[Tuple[Any, int]]) -> List[Tuple[Any, int]]:
-    out: Dict[int, Tuple[Any, int]] = {}
-    order: List[int] = []
-    for obj, ev in ready:
-        k = id(obj)
-        if k in out:
-            out[k] = (obj, out[k][1] | ev)
-        else:
-            out[k] = (obj, ev)
-            order.append(k)
-    return [out[k] for k in order]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            wait_ms = max(0, int(remaining * 1000 + 0.999))
 
 
 def select(rlist: List[Any], wlist: List[Any], xlist: List[Any],
@@ -155,15 +151,12 @@ def select(rlist: List[Any], wlist: List[Any], xlist: List[Any],
         if timeout < 0:
             timeout = -1
         timeout_ms = int(timeout * 1000.0) if timeout >= 0 else None
-    flags_of: Dict[int, Tuple[Any, int]] = {}
-    for obj in rlist:
-        flags_of[id(obj)] = (obj, flags_of.get(id(obj), (obj, 0))[1] | POLLIN)
-    for obj in wlist:
-        flags_of[id(obj)] = (obj, flags_of.get(id(obj), (obj, 0))[1] | POLLOUT)
-    for obj in xlist:
-        flags_of[id(obj)] = (obj, flags_of.get(id(obj), (obj, 0))[1] | POLLERR)
+    flags_of: Dict[Any, int] = {}  # keyed like pyzmq's set(): fds by value, sockets by identity
+    for objs, flag in ((rlist, POLLIN), (wlist, POLLOUT), (xlist, POLLERR)):
+        for obj in objs:
+            flags_of[obj] = flags_of.get(obj, 0) | flag
     p = Poller()
-    for obj, flags in flags_of.values():
+    for obj, flags in flags_of.items():
         p.register(obj, flags)
     ready = p.poll(timeout_ms)
     r, w, x = [], [], []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno as _errno
 import json
+import operator as _operator
 import pickle
 import random
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
 from .. import constants
 from .._core._socket import SocketBase
@@ -56,6 +58,15 @@ class _SocketContext:
             self.socket.disconnect(self.addr)
 
 
+def _addr_str(addr: Any) -> str:
+    """pyzmq takes endpoints as str or (utf-8) bytes."""
+    if isinstance(addr, str):
+        return addr
+    if isinstance(addr, bytes):
+        return addr.decode("utf-8")
+    raise TypeError(f"Expected addr to be str, got addr={addr!r}")
+
+
 def _with_addr(exc: ZMQError, addr: str) -> ZMQError:
     exc.strerror = f"{exc.strerror} (addr={addr!r})"
     return exc
@@ -66,6 +77,7 @@ class Socket(SocketBase, AttributeSetter):
 
     _shadow = False
     _monitor_socket = None
+    _type_name = "UNKNOWN"
 
     def __init__(
         self,
@@ -78,24 +90,40 @@ class Socket(SocketBase, AttributeSetter):
         if isinstance(ctx_or_socket, Socket) and not socket_type:
             raise NotImplementedError("purezmq sockets cannot be shadowed by address")
         if ctx_or_socket is None:
-            from .context import Context
-
-            ctx_or_socket = Context.instance()
+            raise TypeError("context must be specified")
+        try:
+            socket_type = _operator.index(socket_type)
+        except TypeError:
+            raise TypeError("an integer is required") from None
         ctx = ctx_or_socket
         ctx._check_socket_allowed()
-        SocketBase.__init__(self, ctx, int(socket_type))
+        SocketBase.__init__(self, ctx, socket_type)
         ctx._socket_opened(self)
-        self.__dict__["copy_threshold"] = copy_threshold or 65536
+        if copy_threshold is None:
+            import purezmq
+
+            copy_threshold = purezmq.COPY_THRESHOLD
+        d = self.__dict__
+        d["copy_threshold"] = copy_threshold
+        # As in pyzmq: ``sock.type`` is a plain attribute holding the SocketType.
+        try:
+            d["type"] = stype = SocketType(socket_type)
+        except ValueError:  # pragma: no cover - the core rejected unknown types already
+            d["_type_name"] = str(socket_type)
+        else:
+            d["_type_name"] = stype.name
 
     # -- life cycle ---------------------------------------------------------------------
+    _repr_cls = "purezmq.Socket"
+
     def __repr__(self) -> str:
         cls = self.__class__
+        # pyzmq's rule: _repr_cls only counts on the exact class, subclasses show their path
+        repr_cls = cls.__dict__.get("_repr_cls", None)
+        if repr_cls is None:
+            repr_cls = f"{cls.__module__}.{cls.__name__}"
         closed = " closed" if self._closed else ""
-        try:
-            name = SocketType(self._type).name
-        except ValueError:  # pragma: no cover
-            name = str(self._type)
-        return f"<{cls.__module__}.{cls.__name__}(zmq.{name}) at {hex(id(self))}{closed}>"
+        return f"<{repr_cls}(zmq.{self._type_name}) at {hex(id(self))}{closed}>"
 
     def __enter__(self: T) -> T:
         return self
@@ -120,21 +148,33 @@ class Socket(SocketBase, AttributeSetter):
 
     @property
     def socket_type(self) -> int:
-        return self._type
+        """Deprecated alias of ``sock.type`` (warns, as pyzmq does)."""
+        warnings.warn("Socket.socket_type is deprecated, use Socket.type", DeprecationWarning,
+                      stacklevel=2)
+        return self.type  # type: ignore[no-any-return]
 
     def fileno(self) -> int:
         """The FD (ZMQ_FD), so a socket can be given to select()/poll()."""
         return self.get(constants.FD)
 
     def __dir__(self) -> List[str]:
-        keys = list(super().__dir__())
-        keys.extend(opt.name.lower() for opt in SocketOption)
-        return sorted(set(keys))
+        keys = dir(self.__class__)
+        keys.extend(SocketOption.__members__)
+        return keys
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # pyzmq: ``sock.subscribe = b"x"`` sets the option even though subscribe() is a method
+        if key not in self.__dict__ and key.lower() in ("subscribe", "unsubscribe"):
+            if isinstance(value, str):
+                value = value.encode("utf8")
+            self.set(SUBSCRIBE if key.lower() == "subscribe" else UNSUBSCRIBE, value)
+            return
+        AttributeSetter.__setattr__(self, key, value)
 
     # -- endpoints ----------------------------------------------------------------------
     def bind(self, addr: str) -> _SocketContext:  # type: ignore[override]
         try:
-            SocketBase.bind(self, addr)
+            SocketBase.bind(self, _addr_str(addr))
         except ZMQError as e:
             raise _with_addr(e, addr) from None
         try:
@@ -145,10 +185,18 @@ class Socket(SocketBase, AttributeSetter):
 
     def connect(self, addr: str) -> _SocketContext:  # type: ignore[override]
         try:
-            SocketBase.connect(self, addr)
+            SocketBase.connect(self, _addr_str(addr))
         except ZMQError as e:
             raise _with_addr(e, addr) from None
         return _SocketContext(self, "connect", addr)
+
+    def unbind(self, addr: Union[str, bytes]) -> None:
+        """Stop accepting on an endpoint (the resolved string LAST_ENDPOINT gave)."""
+        SocketBase.unbind(self, _addr_str(addr))
+
+    def disconnect(self, addr: Union[str, bytes]) -> None:
+        """Drop a connection made by connect()."""
+        SocketBase.disconnect(self, _addr_str(addr))
 
     def bind_to_random_port(
         self,
@@ -267,6 +315,31 @@ class Socket(SocketBase, AttributeSetter):
             parts.append(self.recv(flags, copy=copy, track=track))
         return parts
 
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """Receive one frame into ``buffer`` (zmq_recv); returns the frame's full size.
+
+        At most ``nbytes`` (default: the buffer's size) bytes are written; a longer frame is
+        truncated and the rest of it is lost, as with libzmq's zmq_recv.
+        """
+        if self._closed:
+            raise ZMQError(constants.ENOTSOCK)
+        view = memoryview(buffer)
+        if view.readonly:
+            raise BufferError("memoryview: underlying buffer is not writable")
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not C-contiguous")
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+        size = view.nbytes
+        if nbytes == 0:
+            nbytes = size
+        elif nbytes < 0 or nbytes > size:
+            raise ValueError(f"nbytes={nbytes} too big for memoryview of {size}B")
+        data = self.recv(flags)
+        n = min(len(data), nbytes)
+        view[:n] = data[:n]
+        return len(data)
+
     def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> Any:
         return load(recvd)
 
@@ -305,7 +378,7 @@ class Socket(SocketBase, AttributeSetter):
     def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> Any:
         send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
                        if k in kwargs}
-        msg = json.dumps(obj, separators=(",", ":"), **kwargs).encode("utf8")
+        msg = json.dumps(obj, **kwargs).encode("utf8")  # pyzmq's jsonapi.dumps
         return self.send(msg, flags=flags, **send_kwargs)
 
     def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:

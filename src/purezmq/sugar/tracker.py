@@ -23,7 +23,9 @@ class MessageTracker:
                 self.events.add(obj)
             elif isinstance(obj, MessageTracker):
                 self.peers.add(obj)
-            elif getattr(obj, "tracker", None) is not None:
+            elif _is_frame(obj):
+                if obj.tracker is None:
+                    raise ValueError("Not a tracked message")
                 self.peers.add(obj.tracker)
             else:
                 raise TypeError(f"Require Events or Message Frames, not {type(obj)}")
@@ -42,6 +44,12 @@ class MessageTracker:
         for p in self.peers:
             remaining = -1 if deadline is None else max(0.0, deadline - time.monotonic())
             p.wait(remaining)
+
+
+def _is_frame(obj: Any) -> bool:
+    from .frame import Frame
+
+    return isinstance(obj, Frame)
 
 
 def _finished() -> MessageTracker:

@@ -1,0 +1,300 @@
+"""PUB, SUB, XPUB and XSUB (RFC 29, with libzmq 4.0's behaviour).
+
+Theory of operation
+-------------------
+Subscriptions travel as single-frame messages ``\\x01topic`` / ``\\x00topic`` on every ZMTP
+version (ZMTP 3.1 SUBSCRIBE/CANCEL commands are turned into the same messages by the engine).
+
+* PUB/XPUB read their peers' pipes *eagerly* — whenever the socket processes commands — so
+  the subscriber map is current when the next message is published. A publisher filters: each
+  message goes only to the peers subscribed to a prefix of its first frame, and a peer whose
+  pipe is full simply misses it (PUB never blocks). Messages a PUB's peers send that are not
+  subscriptions are dropped (libzmq 4.0 kept them forever).
+* XPUB also queues, for its application, every subscription that changes the topic set (every
+  one with XPUB_VERBOSE), the unsubscriptions implied by a peer leaving, and upstream data
+  from XSUB peers. That queue is bounded by RCVHWM: beyond it the peers' pipes are left
+  unread (back-pressure) until the application catches up.
+* SUB/XSUB keep a refcounted filter set and send it to every new publisher, and again after
+  every reconnect, bypassing the HWM so a subscription is never silently lost (libzmq 4.0 lost
+  them at SNDHWM). SUB filters what it receives; XSUB does not. XSUB sends anything that is
+  not a subscription upstream to all publishers, multipart intact.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, List, Optional
+
+from .._pipe import DELIMITER, RESYNC, Link
+from ..constants import ENOTSUP
+from ..error import _raise
+from ._sockets import Message, Routing
+from ._trie import SubscriberMap, SubscriptionSet
+
+
+def _subscription(msg: Message) -> Optional[bool]:
+    """True for a subscribe, False for an unsubscribe, None for ordinary data."""
+    if len(msg) != 1:
+        return None
+    frame = msg[0]
+    if not len(frame):
+        return None
+    first = frame[0]
+    if first == 1:
+        return True
+    if first == 0:
+        return False
+    return None
+
+
+class Pub(Routing):
+    """PUB: fan out to subscribers; never blocks; reads subscriptions only."""
+
+    always_writable = True
+    _queues_upstream = False
+
+    def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
+        super().__init__(options, rng)
+        self.subs = SubscriberMap()
+        self._targets: Any = ()
+        self._pending: deque = deque()
+
+    # -- peers --------------------------------------------------------------------------
+    def attach(self, link: Link) -> bool:
+        link.attached = True
+        self.links.append(link)
+        self._drain(link)
+        return True
+
+    def link_ended(self, link: Link) -> None:
+        if not link.attached:
+            return
+        gone = self.subs.remove_link(link)
+        self._on_unheld(gone)
+        super().link_ended(link)
+
+    def _on_unheld(self, topics: List[bytes]) -> None:
+        pass
+
+    def hiccup(self, link: Link) -> None:
+        """Our connection to a subscriber was remade: it will send its list again."""
+        self._on_unheld(self.subs.remove_link(link))
+
+    def activate_in(self, link: Link) -> None:
+        if link.attached:
+            self._drain(link)
+
+    def activate_out(self, link: Link) -> None:
+        pass
+
+    def _drain(self, link: Link) -> None:
+        """Read a peer's pipe now: subscriptions update the map (and XPUB's queue)."""
+        read = link.inp.read
+        while True:
+            if self._queues_upstream and self._queue_full():
+                # Leave the rest in the pipe; recv() comes back for it.
+                if not link.in_active:
+                    link.in_active = True
+                    self.fq.active.append(link)
+                return
+            msg = read()
+            if msg is None:
+                return
+            if msg is DELIMITER:
+                self.link_ended(link)
+                return
+            kind = _subscription(msg)
+            if kind is None:
+                self._upstream(msg)
+                continue
+            topic = bytes(msg[0][1:])
+            if kind:
+                new = self.subs.add(topic, link)
+                self._on_subscribe(msg, new)
+            elif self.subs.remove(topic, link):
+                self._on_unsubscribe(msg)
+
+    def _queue_full(self) -> bool:
+        hwm = self.options.rcvhwm
+        return bool(hwm) and len(self._pending) >= hwm
+
+    def _upstream(self, msg: Message) -> None:
+        pass  # a PUB drops what its peers send (libzmq 4.0 hoarded it)
+
+    def _on_subscribe(self, msg: Message, new: bool) -> None:
+        pass
+
+    def _on_unsubscribe(self, msg: Message) -> None:
+        pass
+
+    # -- sending ------------------------------------------------------------------------
+    def begin(self, frame: Any, more: bool) -> bool:
+        self._targets = self.subs.match(frame)
+        return True
+
+    def end(self, msg: Message) -> None:
+        targets = self._targets
+        self._targets = ()
+        for link in targets:
+            link.out.write(msg)  # a full pipe just misses this message
+
+    def send(self, msg: Message) -> bool:
+        for link in self.subs.match(msg[0]):
+            link.out.write(msg)
+        return True
+
+    def has_out(self) -> bool:
+        return True
+
+    def recv(self) -> Optional[Message]:
+        _raise(ENOTSUP)
+
+    def has_in(self) -> bool:
+        return False
+
+
+class XPub(Pub):
+    """XPUB: a PUB whose application also receives the subscriptions (and upstream data)."""
+
+    _queues_upstream = True
+
+    def _on_subscribe(self, msg: Message, new: bool) -> None:
+        if new or self.options.xpub_verbose:
+            self._pending.append(msg)
+
+    def _on_unsubscribe(self, msg: Message) -> None:
+        self._pending.append(msg)
+
+    def _on_unheld(self, topics: List[bytes]) -> None:
+        for topic in topics:
+            self._pending.append([b"\x00" + topic])
+
+    def _upstream(self, msg: Message) -> None:
+        self._pending.append(msg)
+
+    def recv(self) -> Optional[Message]:
+        pending = self._pending
+        if not pending:
+            self._refill()
+        return pending.popleft() if pending else None
+
+    def _refill(self) -> None:
+        """Resume reading peers parked because the queue was full."""
+        active = self.fq.active
+        while active and not self._queue_full():
+            link = active.pop()
+            link.in_active = False
+            self._drain(link)
+
+    def has_in(self) -> bool:
+        if not self._pending:
+            self._refill()
+        return bool(self._pending)
+
+
+class Sub(Routing):
+    """SUB: fair-queued receive filtered by the local subscriptions."""
+
+    def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
+        super().__init__(options, rng)
+        self.filters = SubscriptionSet()
+
+    def attach(self, link: Link) -> bool:
+        link.attached = True
+        self.links.append(link)
+        self.fq.attach(link)
+        self.resend(link)
+        return True
+
+    def resend(self, link: Link) -> None:
+        """Send the whole subscription list to a (re)connected publisher."""
+        out = link.out
+        for topic, count in list(self.filters.topics.items()):
+            for _ in range(count):
+                out.force_write([b"\x01" + topic])
+
+    def subscribe(self, topic: bytes) -> None:
+        self.filters.add(topic)
+        self._to_publishers([b"\x01" + topic])
+
+    def unsubscribe(self, topic: bytes) -> None:
+        if self.filters.remove(topic):
+            self._to_publishers([b"\x00" + topic])
+
+    def _to_publishers(self, msg: Message) -> None:
+        """Subscriptions bypass the HWM: losing one silently is worse than a long queue."""
+        for link in self.links:
+            if not link.peer_closed:
+                link.out.force_write(list(msg))
+
+    def hiccup(self, link: Link) -> None:
+        """A publisher reconnected: drop what was queued for the old connection, resend."""
+        link.out.force_write(RESYNC)
+        self.resend(link)
+
+    def recv(self) -> Optional[Message]:
+        filters = self.filters
+        recv = self.fq.recv
+        while True:
+            msg = recv()
+            if msg is None:
+                return None
+            if filters.matches(msg[0]):
+                return msg
+
+    def has_in(self) -> bool:
+        # Peek without consuming: drop non-matching heads so POLLIN means "recv works".
+        filters = self.filters
+        for link in list(self.fq.active):
+            inp = link.inp
+            while True:
+                head = inp.peek()
+                if head is None or head is DELIMITER:
+                    break
+                if filters.matches(head[0]):
+                    return True
+                inp.read()
+        return self.fq.has_in()
+
+    def begin(self, frame: Any, more: bool) -> bool:
+        _raise(ENOTSUP)
+
+    def send(self, msg: Message) -> bool:
+        _raise(ENOTSUP)
+
+
+class XSub(Sub):
+    """XSUB: subscriptions are messages the application sends; no local filtering."""
+
+    def begin(self, frame: Any, more: bool) -> bool:
+        return True
+
+    def end(self, msg: Message) -> None:
+        kind = _subscription(msg)
+        if kind is None:
+            # Upstream data, multipart intact, to every publisher with room.
+            for link in self.links:
+                if not link.peer_closed:
+                    link.out.write(list(msg))
+            return
+        topic = bytes(msg[0][1:])
+        if kind:
+            self.filters.add(topic)
+            self._to_publishers(msg)
+        elif self.filters.remove(topic):
+            self._to_publishers(msg)
+
+    def send(self, msg: Message) -> bool:
+        self.end(msg)
+        return True
+
+    def recv(self) -> Optional[Message]:
+        return self.fq.recv()
+
+    def has_in(self) -> bool:
+        return self.fq.has_in()
+
+    def has_out(self) -> bool:
+        return True
+
+    always_writable = True
