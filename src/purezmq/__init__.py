@@ -35,6 +35,7 @@ from .sugar import (
     zmq_version,
     zmq_version_info,
 )
+from ._proxy import device, proxy, proxy_steerable
 from .sugar.version import __version__
 from ._transport._endpoint import IPC_PATH_MAX as IPC_PATH_MAX_LEN
 
@@ -79,7 +80,10 @@ __all__ = [
     "ZMQVersionError",
     "__version__",
     "constants",
+    "device",
     "error",
+    "proxy",
+    "proxy_steerable",
     "has",
     "pyzmq_version",
     "pyzmq_version_info",
