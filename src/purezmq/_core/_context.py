@@ -20,6 +20,7 @@ from typing import Any, List, Optional, Set
 
 from .._engine._iothread import IOThread
 from .._transport._inproc import InprocRegistry
+from ._zap import ZapClient
 from ..constants import IO_THREADS, IPV6, MAX_SOCKETS
 from ..error import ContextTerminated, ZMQError
 
@@ -43,6 +44,7 @@ class ContextBase:
         d["_shutdown"] = False
         d["_closed"] = False
         d["_inproc"] = InprocRegistry()
+        d["_zap"] = ZapClient(self)
         d["_pid"] = os.getpid()
 
     # -- options ------------------------------------------------------------------------

@@ -62,6 +62,36 @@ def identity(v: bytes) -> bytes:
     return v
 
 
+def short_string(v: bytes) -> bytes:
+    if len(v) > 255:
+        raise _einval()
+    return v
+
+
+def curve_key(v: bytes) -> bytes:
+    """A CURVE key as 32 raw bytes, given raw or as 40 Z85 characters (EINVAL otherwise)."""
+    if not _have_curve():
+        raise _einval()
+    if len(v) == 32:
+        return v
+    if len(v) == 40:
+        from ..utils.z85 import decode
+
+        try:
+            return decode(v)
+        except ValueError:
+            raise _einval() from None
+    raise _einval()
+
+
+def _have_curve() -> bool:
+    try:
+        import nacl.bindings  # noqa: F401
+    except ImportError:  # pragma: no cover - PyNaCl is a dependency of the curve extra
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class OptSpec:
     num: int
@@ -125,6 +155,14 @@ SPECS: Dict[int, OptSpec] = {
         _spec(40, "xpub_verbose", "int", 0, nonzero_is_one, readable=False,
               types=frozenset({XPUB, PUB})),
         _spec(54, "conflate", "int", 0, boolean),
+        _spec(44, "plain_server", "int", 0, boolean, dynamic=True),
+        _spec(45, "plain_username", "bytes", b"", short_string),
+        _spec(46, "plain_password", "bytes", b"", short_string),
+        _spec(47, "curve_server", "int", 0, boolean, dynamic=True),
+        _spec(48, "curve_publickey", "bytes", bytes(32), curve_key, dynamic=True),
+        _spec(49, "curve_secretkey", "bytes", bytes(32), curve_key, dynamic=True),
+        _spec(50, "curve_serverkey", "bytes", bytes(32), curve_key, dynamic=True),
+        _spec(55, "zap_domain", "bytes", b"", short_string),
         _spec(52, "req_correlate", "int", 0, nonzero_is_one, readable=False,
               types=frozenset({REQ})),
         _spec(53, "req_relaxed", "int", 0, nonzero_is_one, readable=False,
@@ -150,7 +188,6 @@ class Options:
         self.ipv6 = 1 if ipv6 else 0
         if socket_type in (SUB, XSUB):
             self.linger = 0
-        self.zap_domain = b""
         self.as_server = 0
 
     def snapshot(self) -> "Options":

@@ -58,6 +58,8 @@ from ..routing import ROUTING_TYPES
 from ..zmtp import FailureKind, NullMechanism, ProtocolError
 from ._options import Options, coerce, lookup
 
+MECH_NULL, MECH_PLAIN, MECH_CURVE = 0, 1, 2
+
 # Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
 DONTWAIT = 1
 SNDMORE = 2
@@ -474,6 +476,23 @@ class SocketBase:
         if attr == "unsubscribe":
             self._routing.unsubscribe(value)
             return
+        # The security state machine of libzmq 4.0 (reference §2): the last call wins.
+        if attr in ("plain_server", "curve_server"):
+            mech = MECH_PLAIN if attr == "plain_server" else MECH_CURVE
+            opts.mechanism = mech if value else MECH_NULL
+            opts.as_server = 1 if value else 0
+            return
+        if attr in ("plain_username", "plain_password"):
+            setattr(opts, attr, value)
+            opts.mechanism = MECH_PLAIN if value else MECH_NULL
+            opts.as_server = 0
+            return
+        if attr in ("curve_publickey", "curve_secretkey", "curve_serverkey"):
+            setattr(opts, attr, value)
+            opts.mechanism = MECH_CURVE
+            if attr == "curve_serverkey":
+                opts.as_server = 0
+            return
         setattr(opts, attr, value)
 
     def get(self, option: int) -> Any:
@@ -505,6 +524,14 @@ class SocketBase:
                 sig = self.__dict__["_fd_signal"] = _FdSignal()
                 sig.set()
             return sig.rfd
+        if attr == "plain_server":
+            return int(bool(self._opts.as_server) and self._opts.mechanism == MECH_PLAIN)
+        if attr == "curve_server":
+            return int(bool(self._opts.as_server) and self._opts.mechanism == MECH_CURVE)
+        if attr.startswith("curve_"):
+            from ..utils.z85 import encode
+
+            return encode(getattr(self._opts, attr))
         if attr == "events":
             sig = self._fd_signal
             if sig is not None:
@@ -745,10 +772,48 @@ class SocketBase:
         return int(self._opts.linger)
 
     def _make_mechanism(self, options: Any, props: Any) -> Any:
-        return NullMechanism(props)
+        """The security mechanism for a new connection, from the bind/connect snapshot."""
+        mech = options.mechanism
+        zap = self.context._zap
+        if mech == MECH_NULL:
+            return NullMechanism(props, use_zap=bool(options.zap_domain) and zap.handler_bound())
+        server = bool(options.as_server)
+        use_zap = server and zap.handler_bound()
+        if mech == MECH_PLAIN:
+            from ..zmtp._plain import PlainMechanism
+
+            return PlainMechanism(
+                props,
+                as_server=server,
+                username=options.plain_username,
+                password=options.plain_password,
+                use_zap=use_zap,
+            )
+        from ..zmtp._curve import CurveMechanism, curve_public_raw
+
+        public = options.curve_publickey
+        if server and not any(public):
+            public = curve_public_raw(options.curve_secretkey)  # the server needs only s
+        return CurveMechanism(
+            props,
+            as_server=server,
+            public_key=public,
+            secret_key=options.curve_secretkey,
+            server_key=None if server else options.curve_serverkey,
+            use_zap=use_zap,
+        )
 
     def _zap_request(self, session: Any, engine: Any, request: Any) -> None:
-        engine.close(ZMQError(_errno.EACCES))  # pragma: no cover - ZAP comes with issue 4
+        """Ask the ZAP handler about a peer (from the I/O thread); the engine waits."""
+        opts = session.options
+        address = b""
+        try:
+            peer = engine.sock.getpeername()
+            if isinstance(peer, tuple):
+                address = str(peer[0]).encode()
+        except OSError:
+            pass
+        self.context._zap.request(engine, request, opts.zap_domain, address, opts.identity)
 
     def _monitor_event(self, event: int, value: int, endpoint: str) -> None:
         """Raise a monitor event from any thread; never blocks (dropped if nobody reads)."""

@@ -192,7 +192,7 @@ class StreamEngine:
         dec = self._decoder
         try:
             if dec is not None:
-                buf = dec.body_buffer()
+                buf = dec.body_buffer() if hasattr(dec, "body_buffer") else None
                 if buf is not None:
                     n = self.sock.recv_into(buf)
                     if not n:
@@ -228,7 +228,17 @@ class StreamEngine:
                 if msgs:
                     self._deliver(msgs)
         except ProtocolError as exc:
+            self._send_error_reply()
             self.close(exc)
+
+    def _send_error_reply(self) -> None:
+        """Best effort: tell a modern peer why (an ERROR command) before closing."""
+        reply = getattr(self.handshake.mechanism, "error_reply", None)
+        if reply and self._handshaking:
+            try:
+                self.sock.send(encode_command(reply))
+            except OSError:
+                pass
 
     def _handshake_data(self, data: bytes) -> None:
         hs = self.handshake
@@ -259,6 +269,7 @@ class StreamEngine:
             if self.handshake.done:
                 self._handshake_done()
         except ProtocolError as exc:
+            self._send_error_reply()
             self.close(exc)
 
     def _handshake_done(self) -> None:
@@ -266,7 +277,14 @@ class StreamEngine:
         self._handshaking = False
         self.version = hs.version
         opts = self.options
-        if hs.version == 3:
+        codec = getattr(hs.mechanism, "codec", None)
+        if codec is not None:
+            # CURVE: every frame travels in a MESSAGE box.
+            self._decoder = codec.decoder(opts.maxmsgsize)
+            self._encode = codec.encode  # type: ignore[assignment]
+            if hasattr(codec, "on_command"):
+                codec.on_command = self._on_command
+        elif hs.version == 3:
             self._decoder = V3Decoder(opts.maxmsgsize, self._on_command)
         elif hs.version == 2:
             self._decoder = V3Decoder(opts.maxmsgsize, None)

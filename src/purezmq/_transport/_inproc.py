@@ -42,6 +42,22 @@ class InprocRegistry:
             self._wire(connector, c_end, b_end, copts, sock, deferred=True)
             sock._attach(b_end)
 
+    def is_bound(self, name: str) -> bool:
+        with self._lock:
+            return name in self._bound
+
+    def connect_raw(self, name: str, owner: Any) -> Any:
+        """Connect a non-socket ``owner`` (the ZAP client) to a bound name; None if unbound."""
+        with self._lock:
+            binder = self._bound.get(name)
+        if binder is None:
+            return None
+        c_end, b_end = Link.pair(0, 0)
+        c_end.owner = owner
+        c_end.endpoint = b_end.endpoint = "inproc://" + name
+        binder._attach_from_session(b_end)
+        return c_end
+
     def unbind(self, name: str, sock: Any) -> None:
         with self._lock:
             if self._bound.get(name) is sock:
