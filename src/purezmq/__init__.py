@@ -32,6 +32,7 @@ from .sugar import (
     pyzmq_version,
     pyzmq_version_info,
     select,
+    zmq_poll,
     zmq_version,
     zmq_version_info,
 )
@@ -92,4 +93,5 @@ __all__ = [
     "zmq_errno",
     "zmq_version",
     "zmq_version_info",
+    "zmq_poll",
 ] + list(constants.__all__)

@@ -2,7 +2,7 @@
 
 from .context import Context
 from .frame import Frame, Message
-from .poll import Poller, select
+from .poll import Poller, select, zmq_poll
 from .socket import Socket
 from .tracker import MessageTracker
 from .version import pyzmq_version, pyzmq_version_info, zmq_version, zmq_version_info
@@ -19,4 +19,5 @@ __all__ = [
     "select",
     "zmq_version",
     "zmq_version_info",
+    "zmq_poll",
 ]

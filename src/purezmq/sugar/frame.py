@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import errno as _errno
 import sys
 from typing import Any, Dict, Optional
@@ -89,7 +90,7 @@ class Frame(AttributeSetter):
     def __len__(self) -> int:
         return len(self._data)
 
-    def __bytes__(self) -> bytes:
+    def __bytes__(self) -> builtins.bytes:
         return self.bytes
 
     def __eq__(self, other: Any) -> bool:

@@ -123,12 +123,12 @@ def _poll(items: List[Tuple[Any, int]], deadline: Optional[float]) -> List[Tuple
                 continue
             revents = results.get(fd, 0)
             ev = 0
-            if revents & _PY_IN and flags & POLLIN:
-                ev |= POLLIN
-            if revents & _PY_OUT and flags & POLLOUT:
-                ev |= POLLOUT
+            if revents & _PY_IN and flags & 1:
+                ev |= 1  # POLLIN (plain ints: pyzmq reports ints, not PollEvent)
+            if revents & _PY_OUT and flags & 2:
+                ev |= 2  # POLLOUT
             if revents & _PY_ERR:
-                ev |= POLLERR
+                ev |= 4  # POLLERR
             if ev:
                 ready.append((fd, ev))
         if ready:
@@ -140,6 +140,13 @@ def _poll(items: List[Tuple[Any, int]], deadline: Optional[float]) -> List[Tuple
             if remaining <= 0:
                 return []
             wait_ms = max(0, int(remaining * 1000 + 0.999))
+
+
+def zmq_poll(sockets: List[Tuple[Any, int]], timeout: int = -1) -> List[Tuple[Any, int]]:
+    """zmq_poll over ``[(socket_or_fd, flags), ...]``; ``timeout`` in ms, negative = forever."""
+    timeout = int(timeout)
+    deadline = None if timeout < 0 else time.monotonic() + timeout / 1000.0
+    return _poll(list(sockets), deadline)
 
 
 def select(rlist: List[Any], wlist: List[Any], xlist: List[Any],
@@ -170,4 +177,4 @@ def select(rlist: List[Any], wlist: List[Any], xlist: List[Any],
     return r, w, x
 
 
-__all__ = ["Poller", "select"]
+__all__ = ["Poller", "select", "zmq_poll"]

@@ -95,6 +95,8 @@ class Socket(SocketBase, AttributeSetter):
             socket_type = _operator.index(socket_type)
         except TypeError:
             raise TypeError("an integer is required") from None
+        if socket_type < 0:
+            raise TypeError("socket_type must be specified")
         ctx = ctx_or_socket
         ctx._check_socket_allowed()
         SocketBase.__init__(self, ctx, socket_type)
@@ -149,8 +151,9 @@ class Socket(SocketBase, AttributeSetter):
     @property
     def socket_type(self) -> int:
         """Deprecated alias of ``sock.type`` (warns, as pyzmq does)."""
-        warnings.warn("Socket.socket_type is deprecated, use Socket.type", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "Socket.socket_type is deprecated, use Socket.type", DeprecationWarning, stacklevel=2
+        )
         return self.type  # type: ignore[no-any-return]
 
     def fileno(self) -> int:
@@ -164,7 +167,9 @@ class Socket(SocketBase, AttributeSetter):
 
     def __setattr__(self, key: str, value: Any) -> None:
         # pyzmq: ``sock.subscribe = b"x"`` sets the option even though subscribe() is a method
-        if key not in self.__dict__ and key.lower() in ("subscribe", "unsubscribe"):
+        if key[:1] != "_" and key.lower() in ("subscribe", "unsubscribe") and (
+            key not in self.__dict__
+        ):
             if isinstance(value, str):
                 value = value.encode("utf8")
             self.set(SUBSCRIBE if key.lower() == "subscribe" else UNSUBSCRIBE, value)
