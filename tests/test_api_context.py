@@ -49,12 +49,6 @@ def test_max_sockets():
         b.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _core ContextBase.get(IO_THREADS) keeps "
-    "reporting the old value after set() once the I/O threads exist; libzmq "
-    "4.0 stores and reports the new value (it only has no effect)",
-)
 def test_io_threads_reported_after_threads_started():
     with zmq.Context() as c:
         s = c.socket(zmq.PULL)

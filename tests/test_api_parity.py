@@ -626,10 +626,7 @@ def send_buffers(m):
         return out
 
 
-@bug(
-    "BUG: _core SocketBase.send(bytes, copy=False) returns None; pyzmq returns a "
-    "MessageTracker (an already-finished one below copy_threshold)"
-)
+@scenario
 def send_copy_false_small(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "nocopy-small")
@@ -637,10 +634,7 @@ def send_copy_false_small(m):
         return (type(tr).__name__, b.recv())
 
 
-@bug(
-    "BUG: _core SocketBase.send(bytes, copy=False, track=True) returns None instead of a "
-    "MessageTracker (the bytes fast path never reaches _coerce_frame)"
-)
+@scenario
 def send_copy_false_large_tracked(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "nocopy-large")
@@ -651,10 +645,7 @@ def send_copy_false_large_tracked(m):
         return (kind, got, tr.done)
 
 
-@bug(
-    "BUG: _core SocketBase.send(buffer, copy=False) without track returns None; pyzmq "
-    "returns a MessageTracker"
-)
+@scenario
 def send_copy_false_array(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "nocopy-array")
@@ -662,10 +653,7 @@ def send_copy_false_array(m):
         return (type(tr).__name__, b.recv())
 
 
-@bug(
-    "BUG: _core SocketBase.send(bytearray, copy=True, track=True) returns a "
-    "MessageTracker; pyzmq ignores track when copying and returns None"
-)
+@scenario
 def send_copy_true_track(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "copy-track")
@@ -684,10 +672,7 @@ def send_tracked_frame(m):
         return (type(tr).__name__, tr is f.tracker, tr.done, got)
 
 
-@bug(
-    "BUG: _core SocketBase.send(Frame without tracker, track=True) sends it; pyzmq "
-    "raises ValueError('Not a tracked message') and sends nothing"
-)
+@scenario
 def send_untracked_frame_with_track(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "untracked-frame")
@@ -695,10 +680,7 @@ def send_untracked_frame_with_track(m):
         return (e, outcome_of(lambda: b.recv(m.NOBLOCK)))
 
 
-@bug(
-    "BUG: _core SocketBase.send(non-contiguous 1-D memoryview) sends a compacted copy; "
-    "pyzmq raises BufferError"
-)
+@scenario
 def send_non_contiguous(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "noncontig")
@@ -753,10 +735,7 @@ def multipart(m):
         )
 
 
-@bug(
-    "BUG: send_multipart(copy=False, track=True) returns None because _core "
-    "SocketBase.send returns no tracker for bytes frames"
-)
+@scenario
 def multipart_tracked(m):
     with Ctx(m) as ctx:
         a, b = pair(m, ctx, "multipart-track")

@@ -60,6 +60,18 @@ class _Resync:
 RESYNC: Any = _Resync()
 
 
+class TrackedMsg(list):
+    """A message carrying zero-copy frames whose senders hold a MessageTracker.
+
+    ``holders`` keeps one small object per tracked frame alive; each holder's finaliser sets
+    its frame's tracker event. So a tracker completes exactly when nothing in purezmq — pipe,
+    engine output buffer, or a receiving Frame — references the message any more, however
+    it ends: written, delivered, or dropped.
+    """
+
+    __slots__ = ("holders",)
+
+
 def low_water_mark(hwm: int) -> int:
     """libzmq's LWM: HWM - 1024 for large marks, else (HWM + 1) / 2."""
     if hwm > 2048:

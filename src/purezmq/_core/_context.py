@@ -64,10 +64,8 @@ class ContextBase:
         if option == IO_THREADS:
             if value < 0:
                 raise ZMQError(EINVAL)
-            if self._ios is None:
-                d["_n_io"] = value
-            else:
-                d["_n_io_requested"] = value
+            # Stored and reported even once the threads exist (then it has no effect).
+            d["_n_io"] = value
             return
         if option == MAX_SOCKETS:
             if value < 1:

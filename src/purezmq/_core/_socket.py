@@ -36,7 +36,7 @@ from collections import deque
 from typing import Any, List, Optional
 
 from .._engine._session import AcceptListener, ConnectSession, IpcListener, TcpListener
-from .._pipe import Link
+from .._pipe import Link, TrackedMsg
 from .._transport._endpoint import (
     ipc_path,
     ipc_wildcard,
@@ -138,10 +138,11 @@ class _State:
     ``__setattr__``; hot-path state in a slotted object avoids that call.)
     """
 
-    __slots__ = ("tx", "rx", "rx_pos", "rx_link", "rcvmore", "dead")
+    __slots__ = ("tx", "tx_holders", "rx", "rx_pos", "rx_link", "rcvmore", "dead")
 
     def __init__(self) -> None:
         self.tx: Optional[List[Any]] = None
+        self.tx_holders: Optional[List[Any]] = None
         self.rx: Optional[List[Any]] = None
         self.rx_pos = 0
         self.rx_link: Any = None
@@ -155,7 +156,7 @@ class SocketBase:
 
     _closed = True  # until __init__ has run far enough (for __del__)
 
-    def __init__(self, context: Any, socket_type: int) -> None:
+    def __init__(self, context: Any, socket_type: int, copy_threshold: int = 65536) -> None:
         if socket_type not in ROUTING_TYPES:
             raise ZMQError(_errno.EINVAL)
         object.__setattr__(self, "_lock", threading.Lock())
@@ -178,6 +179,7 @@ class SocketBase:
         d["_monitor"] = None
         d["_closed"] = False
         d["_io_rr"] = 0
+        d["copy_threshold"] = copy_threshold
 
     # -- commands from other threads ----------------------------------------------------
     def _post(self, kind: int, link: Any) -> None:
@@ -302,8 +304,10 @@ class SocketBase:
     ) -> Any:
         """Send one frame; with SNDMORE more frames of the same message follow."""
         tracker = None
-        if type(data) is not bytes:
-            data, tracker = self._coerce_frame(data, copy, track)
+        if type(data) is not bytes or not copy:
+            data, tracker, holder = self._coerce_frame(data, copy, track)
+            if holder is not None:
+                return self._send_slow(data, flags, tracker, holder)
         st = self._st
         with self._lock:
             if st.dead:
@@ -319,11 +323,20 @@ class SocketBase:
                 if flags & 2:
                     return tracker
                 st.tx = None
+                if st.tx_holders is not None:
+                    tx = self._tracked(tx)
                 self._routing.end(tx)
                 return tracker
-        return self._send_slow(data, flags, tracker)
+        return self._send_slow(data, flags, tracker, None)
 
-    def _send_slow(self, data: Any, flags: int, tracker: Any) -> Any:
+    def _tracked(self, frames: List[Any]) -> Any:
+        msg = TrackedMsg(frames)
+        msg.holders = self._st.tx_holders
+        self._st.tx_holders = None
+        return msg
+
+    def _send_slow(self, data: Any, flags: int, tracker: Any, holder: Any) -> Any:
+        """Every send that cannot complete at once, or that carries a tracked frame."""
         more = flags & SNDMORE
         timeo = self._opts.sndtimeo
         nowait = flags & DONTWAIT or timeo == 0
@@ -335,9 +348,24 @@ class SocketBase:
                 if self._cmds:
                     self._process_cmds()
                 routing = self._routing
+                tx = st.tx
+                if tx is not None:
+                    # The rest of an admitted message: never blocks.
+                    tx.append(data)
+                    if holder is not None:
+                        st.tx_holders = (st.tx_holders or []) + [holder]
+                    if not more:
+                        st.tx = None
+                        routing.end(self._tracked(tx) if st.tx_holders is not None else tx)
+                    return tracker
                 if routing.begin(data, bool(more)):
                     if more:
                         st.tx = [data]
+                        if holder is not None:
+                            st.tx_holders = [holder]
+                    elif holder is not None:
+                        st.tx_holders = [holder]
+                        routing.end(self._tracked([data]))
                     else:
                         routing.end([data])
                     return tracker
@@ -347,29 +375,35 @@ class SocketBase:
                 raise Again()
 
     def _coerce_frame(self, data: Any, copy: bool, track: bool) -> Any:
+        """(wire frame, tracker to return, holder to keep alive) for a non-trivial send.
+
+        pyzmq's rules: copy=True copies and returns None; copy=False copies frames smaller
+        than copy_threshold and returns a finished tracker; larger ones are sent by reference
+        and tracked when ``track``; a Frame is sent as is and returns its own tracker.
+        """
         from ..sugar.frame import Frame, _finished_tracker
 
-        tracker = None
         if isinstance(data, Frame):
-            tracker = data.tracker if track else None
-            return data._wire(), tracker
+            if track and not data.tracker:
+                raise ValueError("Not a tracked message")
+            return data._wire(), data.tracker, data._holder
         if isinstance(data, str):
             raise TypeError("unicode not allowed, use send_string")
         try:
             view = memoryview(data)
         except TypeError:
             raise TypeError(f"Expected bytes-like object, got {type(data).__name__}") from None
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not C-contiguous")
         if view.format != "B" or view.ndim != 1:
-            if not view.c_contiguous:
-                raise ValueError("data must be C-contiguous")
             view = view.cast("B")
         if copy:
-            out = view.tobytes() if type(data) is not bytes else data
-            return out, (_finished_tracker() if track else None)
-        if track:
-            frame = Frame(data, copy=False, track=True)
-            return frame._wire(), frame.tracker
-        return view, None
+            return (data if type(data) is bytes else view.tobytes()), None, None
+        threshold = self.copy_threshold
+        if threshold and view.nbytes < threshold:
+            return (data if type(data) is bytes else view.tobytes()), _finished_tracker(), None
+        frame = Frame(data, track=track, copy=False)
+        return frame._wire(), frame.tracker, frame._holder
 
     # -- recv ---------------------------------------------------------------------------
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
@@ -405,7 +439,7 @@ class SocketBase:
             more = False
         if copy:
             return frame if type(frame) is bytes else bytes(frame)
-        return self._out_frame(frame, st.rx_link, more)
+        return self._out_frame(frame, st.rx_link, more, rx)
 
     def _first_frame(self, msg: List[Any], copy: bool) -> Any:
         st = self._st
@@ -421,12 +455,13 @@ class SocketBase:
         frame = msg[0]
         if copy:
             return frame if type(frame) is bytes else bytes(frame)
-        return self._out_frame(frame, link, more)
+        return self._out_frame(frame, link, more, msg)
 
-    def _out_frame(self, frame: Any, link: Any, more: bool) -> Any:
+    def _out_frame(self, frame: Any, link: Any, more: bool, msg: Any = None) -> Any:
         from ..sugar.frame import Frame
 
-        return Frame._from_wire(frame, more, link.metadata if link is not None else None)
+        owner = msg if type(msg) is TrackedMsg else None
+        return Frame._from_wire(frame, more, link.metadata if link is not None else None, owner)
 
     def _recv_slow(self, flags: int, copy: bool) -> Any:
         timeo = self._opts.rcvtimeo
@@ -846,13 +881,3 @@ class SocketBase:
             return self._pick_io()
         except ZMQError:
             return None
-
-    # -- misc ---------------------------------------------------------------------------
-    def __del__(self) -> None:
-        if not self.__dict__.get("_closed", True):
-            try:
-                self.close()
-            except Exception:
-                pass
-
-

@@ -30,7 +30,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, List, Optional
 
-from .._pipe import DELIMITER, RESYNC, Link
+from .._pipe import DELIMITER, RESYNC, Link, TrackedMsg
 from ..zmtp import (
     SENDS_IDENTITY,
     USES_PEER_IDENTITY,
@@ -135,6 +135,8 @@ class StreamEngine:
         self._rsize = MIN_READ
         #: After a reconnect, a SUB's stale queued subscriptions are dropped up to RESYNC.
         self._skipping = False
+        #: Tracked zero-copy messages whose bytes are still in ``_out``.
+        self._held: List[Any] = []
         #: The direct-write fast path is open (handshake done, link attached, healthy).
         self._direct_ok = False
         self._last_direct = 0.0
@@ -175,6 +177,8 @@ class StreamEngine:
         self._direct_ok = False
         with self._wlock:
             self.dead = True
+            self._held.clear()  # tracked messages that never made it out are released
+            self._out = _OutBuffer()
         self.io.unregister(self.fd)
         try:
             self.sock.close()
@@ -417,6 +421,8 @@ class StreamEngine:
                     continue
                 if m is RESYNC:
                     continue
+                if type(m) is TrackedMsg:
+                    self._held.append(m)  # released once the bytes are in the kernel
                 msgs.append(m)
             if msgs:
                 buf = bytearray()
@@ -481,6 +487,8 @@ class StreamEngine:
                 pass
             except OSError:
                 self._direct_ok = False
+            if not out.size and self._held:
+                self._held.clear()
             if out.size or not dry or self._draining or not self._direct_ok:
                 # The I/O thread finishes the job (write interest, drain, or the error).
                 self.io.post(self.pull)
@@ -512,6 +520,8 @@ class StreamEngine:
             self.io.post(self.close, exc)
             return
         want = bool(out.size)
+        if not want and self._held:
+            self._held.clear()
         if want != self._writing:
             self._writing = want
             self.io.want_write(self.fd, want)

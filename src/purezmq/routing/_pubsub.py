@@ -275,7 +275,7 @@ class XSub(Sub):
             # Upstream data, multipart intact, to every publisher with room.
             for link in self.links:
                 if not link.peer_closed:
-                    link.out.write(list(msg))
+                    link.out.write(msg)  # shared, never mutated by readers
             return
         topic = bytes(msg[0][1:])
         if kind:

@@ -220,7 +220,8 @@ class Req(_LbFq):
         else:
             head = [b""]
         assert link is not None
-        link.out.force_write(head + msg)
+        msg[0:0] = head  # in place: a tracked message must stay the same object
+        link.out.force_write(msg)
         self._reply_link = link
         self.receiving = True
 
@@ -305,7 +306,8 @@ class Rep(Routing):
         self.sending = False
         if link is not None and link.attached and not link.peer_closed:
             # The reply is dropped if the requester's pipe is full (libzmq does the same).
-            link.out.write(envelope + msg)
+            msg[0:0] = envelope
+            link.out.write(msg)
 
     def has_in(self) -> bool:
         return not self.sending and self.fq.has_in()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 import errno as _errno
 import sys
+import threading
+import weakref
 from typing import Any, Dict, Optional
 
 from ..constants import MORE
@@ -15,6 +17,12 @@ from .tracker import MessageTracker, _finished
 
 def _finished_tracker() -> MessageTracker:
     return _finished()
+
+
+class _Holder:
+    """Lives as long as purezmq (or the Frame) holds a tracked zero-copy buffer."""
+
+    __slots__ = ("__weakref__",)
 
 
 class Frame(AttributeSetter):
@@ -46,30 +54,61 @@ class Frame(AttributeSetter):
             data = b""
         if isinstance(data, Frame):
             data = data._data
-        if type(data) is not bytes:
+        d = self.__dict__
+        d["_holder"] = None
+        tracker: Optional[MessageTracker] = _finished() if track else None
+        event = None
+        if type(data) is bytes:
+            view = None
+            nbytes = len(data)
+        else:
             view = memoryview(data)
+            if not view.c_contiguous:
+                raise BufferError("memoryview: underlying buffer is not C-contiguous")
             if view.format != "B" or view.ndim != 1:
                 view = view.cast("B")
-            # A tracked frame owns a private copy: purezmq then never holds the caller's
-            # buffer, so its tracker is truthfully done at once.
-            data = view.tobytes() if (copy or track or copy is None) else view
-        self._data: Any = data
-        self.more = False
-        self._metadata: Optional[Dict[str, Any]] = None
-        self._bytes: Optional[bytes] = data if type(data) is bytes else None
-        self.tracker: Optional[MessageTracker] = _finished() if track else None
-        self.tracker_event = None
+            nbytes = view.nbytes
+        if copy is None:
+            import purezmq
+
+            threshold = purezmq.COPY_THRESHOLD if copy_threshold is None else copy_threshold
+            copy = bool(threshold) and nbytes < threshold
+        if copy:
+            if view is not None:
+                data = view.tobytes()
+        else:
+            # Zero-copy: purezmq keeps a reference to the caller's buffer. The tracker is
+            # done once this Frame and every message made from it are released.
+            if view is not None:
+                data = view
+            if track:
+                event = threading.Event()
+                tracker = MessageTracker(event)
+                holder = d["_holder"] = _Holder()
+                weakref.finalize(holder, event.set)
+        d["_data"] = data
+        d["more"] = False
+        d["_metadata"] = None
+        d["_owner"] = None
+        d["_bytes"] = data if type(data) is bytes else None
+        d["tracker"] = tracker
+        d["tracker_event"] = event
 
     @classmethod
-    def _from_wire(cls, data: Any, more: bool, metadata: Optional[Dict[str, Any]]) -> "Frame":
+    def _from_wire(
+        cls, data: Any, more: bool, metadata: Optional[Dict[str, Any]], owner: Any = None
+    ) -> "Frame":
         f = cls.__new__(cls)
         # Straight into __dict__: this is the recv(copy=False) hot path, and it skips
-        # AttributeSetter.__setattr__.
+        # AttributeSetter.__setattr__. ``owner`` keeps a tracked sender's message alive
+        # while this frame shares its buffer.
         f.__dict__.update(
             _data=data,
             more=more,
             _metadata=metadata,
             _bytes=data if type(data) is bytes else None,
+            _owner=owner,
+            _holder=None,
         )
         return f
 
@@ -107,7 +146,12 @@ class Frame(AttributeSetter):
             return memoryview(self._data)
 
     def __copy__(self) -> "Frame":
-        return Frame._from_wire(self._data, self.more, self._metadata)
+        """A copy shares the data, and the tracker, like pyzmq's."""
+        f = Frame._from_wire(self._data, self.more, self._metadata, self._owner)
+        f.__dict__.update(
+            _holder=self._holder, tracker=self.tracker, tracker_event=self.tracker_event
+        )
+        return f
 
     fast_copy = __copy__
 

@@ -21,8 +21,9 @@ _PY_ERR = _select.POLLERR | _select.POLLHUP | _select.POLLNVAL
 
 def _is_zmq(obj: Any) -> bool:
     from .._core._socket import SocketBase
+    from .socket import Socket
 
-    return isinstance(obj, SocketBase)
+    return isinstance(obj, (Socket, SocketBase))
 
 
 def _fileno(obj: Any) -> int:

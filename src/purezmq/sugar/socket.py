@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import errno as _errno
+import atexit
 import json
 import operator as _operator
 import pickle
 import random
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
 
 from .. import constants
 from .._core._socket import SocketBase
 from ..constants import (
-    DONTWAIT,
     EADDRINUSE,
-    IDENTITY,
     LAST_ENDPOINT,
     POLLIN,
     RCVHWM,
-    RCVMORE,
     SNDHWM,
     SNDMORE,
     SUBSCRIBE,
     UNSUBSCRIBE,
     SocketOption,
     SocketType,
-    _OptType,
     _option_type,
+    _OptType,
 )
 from ..error import ZMQBindError, ZMQError
 from .attrsettr import AttributeSetter
@@ -72,8 +69,15 @@ def _with_addr(exc: ZMQError, addr: str) -> ZMQError:
     return exc
 
 
-class Socket(SocketBase, AttributeSetter):
-    """A ZeroMQ socket, created by :meth:`Context.socket`."""
+class Socket(AttributeSetter):
+    """A ZeroMQ socket, created by :meth:`Context.socket`.
+
+    The public object only fronts a :class:`SocketBase` (``_core``) that the I/O threads and
+    peers hold on to; nothing internal refers back to the public object, so a socket the
+    application forgets is garbage-collected and closed, as in pyzmq, instead of keeping
+    ``Context.term()`` waiting forever. ``send``/``recv`` are bound straight to the core
+    (unless a subclass overrides them), so the indirection costs nothing per message.
+    """
 
     _shadow = False
     _monitor_socket = None
@@ -99,14 +103,21 @@ class Socket(SocketBase, AttributeSetter):
             raise TypeError("socket_type must be specified")
         ctx = ctx_or_socket
         ctx._check_socket_allowed()
-        SocketBase.__init__(self, ctx, socket_type)
-        ctx._socket_opened(self)
         if copy_threshold is None:
             import purezmq
 
             copy_threshold = purezmq.COPY_THRESHOLD
+        core = SocketBase(ctx, socket_type, copy_threshold)
+        ctx._socket_opened(core)
         d = self.__dict__
+        d["_core"] = core
+        d["context"] = ctx
         d["copy_threshold"] = copy_threshold
+        cls = type(self)
+        if cls.send is Socket.send:
+            d["send"] = core.send
+        if cls.recv is Socket.recv:
+            d["recv"] = core.recv
         # As in pyzmq: ``sock.type`` is a plain attribute holding the SocketType.
         try:
             d["type"] = stype = SocketType(socket_type)
@@ -176,10 +187,60 @@ class Socket(SocketBase, AttributeSetter):
             return
         AttributeSetter.__setattr__(self, key, value)
 
+    # -- the core's operations -----------------------------------------------------------
+    def send(
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        routing_id: Any = None,
+        group: Any = None,
+    ) -> Any:
+        """Send one frame; with SNDMORE more frames of the same message follow."""
+        return self._core.send(data, flags, copy, track, routing_id, group)
+
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        """Receive one frame: bytes, or a Frame when ``copy`` is False."""
+        return self._core.recv(flags, copy, track)
+
+    def close(self, linger: Optional[int] = None) -> None:
+        """Close the socket; queued messages still go out within LINGER."""
+        core = self.__dict__.get("_core")
+        if core is not None:
+            core.close(linger)
+
+    @property
+    def closed(self) -> bool:
+        core = self.__dict__.get("_core")
+        return True if core is None else core.closed
+
+    @property
+    def _closed(self) -> bool:
+        return self.closed
+
+    @property
+    def _rcvmore(self) -> int:
+        return self._core._st.rcvmore
+
+    def monitor(self, addr: Optional[str], events: int = constants.EVENT_ALL) -> None:
+        """Publish this socket's events on a PAIR bound to ``addr`` (inproc); None stops."""
+        self._core.monitor(addr, events)
+
+    def __del__(self) -> None:
+        core = self.__dict__.get("_core")
+        if core is not None and not core.closed:
+            if not _exiting[0]:
+                warnings.warn(f"Unclosed socket {self}", ResourceWarning, stacklevel=2)
+            try:
+                core.close()
+            except Exception:  # pragma: no cover - never raise from a finaliser
+                pass
+
     # -- endpoints ----------------------------------------------------------------------
     def bind(self, addr: str) -> _SocketContext:  # type: ignore[override]
         try:
-            SocketBase.bind(self, _addr_str(addr))
+            self._core.bind(_addr_str(addr))
         except ZMQError as e:
             raise _with_addr(e, addr) from None
         try:
@@ -190,18 +251,18 @@ class Socket(SocketBase, AttributeSetter):
 
     def connect(self, addr: str) -> _SocketContext:  # type: ignore[override]
         try:
-            SocketBase.connect(self, _addr_str(addr))
+            self._core.connect(_addr_str(addr))
         except ZMQError as e:
             raise _with_addr(e, addr) from None
         return _SocketContext(self, "connect", addr)
 
     def unbind(self, addr: Union[str, bytes]) -> None:
         """Stop accepting on an endpoint (the resolved string LAST_ENDPOINT gave)."""
-        SocketBase.unbind(self, _addr_str(addr))
+        self._core.unbind(_addr_str(addr))
 
     def disconnect(self, addr: Union[str, bytes]) -> None:
         """Drop a connection made by connect()."""
-        SocketBase.disconnect(self, _addr_str(addr))
+        self._core.disconnect(_addr_str(addr))
 
     def bind_to_random_port(
         self,
@@ -228,12 +289,14 @@ class Socket(SocketBase, AttributeSetter):
 
     # -- options ------------------------------------------------------------------------
     def set(self, option: int, optval: Any) -> None:
-        SocketBase.set(self, option, optval)
+        """Set a socket option (libzmq's validation; EINVAL for anything else)."""
+        self._core.set(option, optval)
 
     setsockopt = set
 
     def get(self, option: int) -> Any:
-        return SocketBase.get(self, option)
+        """Read a socket option."""
+        return self._core.get(option)
 
     getsockopt = get
 
@@ -429,8 +492,15 @@ class Socket(SocketBase, AttributeSetter):
         self.monitor(None, 0)
 
 
-def _unused() -> Dict[str, Any]:  # pragma: no cover
-    return {"a": (_errno, DONTWAIT, IDENTITY, RCVMORE, UNSUBSCRIBE)}
+#: Set at interpreter exit: finalisers then close quietly.
+_exiting = [False]
+
+
+def _at_exit() -> None:
+    _exiting[0] = True
+
+
+atexit.register(_at_exit)
 
 
 __all__ = ["Socket"]
