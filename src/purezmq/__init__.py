@@ -43,8 +43,10 @@ from ._transport._endpoint import IPC_PATH_MAX as IPC_PATH_MAX_LEN
 COPY_THRESHOLD = 65536
 DRAFT_API = False
 
-_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False, "curve": False,
-                 "gssapi": False, "draft": False}
+from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
+
+_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False,
+                 "curve": HAVE_CURVE, "gssapi": False, "draft": False}
 
 
 def has(capability: str) -> bool:
@@ -81,6 +83,8 @@ __all__ = [
     "ZMQVersionError",
     "__version__",
     "constants",
+    "curve_keypair",
+    "curve_public",
     "device",
     "error",
     "proxy",

@@ -824,11 +824,13 @@ class SocketBase:
                 password=options.plain_password,
                 use_zap=use_zap,
             )
-        from ..zmtp._curve import CurveMechanism, curve_public_raw
+        from nacl.bindings import crypto_scalarmult_base
+
+        from ..zmtp._curve import CurveMechanism
 
         public = options.curve_publickey
         if server and not any(public):
-            public = curve_public_raw(options.curve_secretkey)  # the server needs only s
+            public = crypto_scalarmult_base(options.curve_secretkey)  # the server needs only s
         return CurveMechanism(
             props,
             as_server=server,

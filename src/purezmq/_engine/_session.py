@@ -108,8 +108,8 @@ class AcceptSession(Session):
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
         self.io.load -= 1
         self.engine = None
-        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         self.core._monitor_engine_error(self.endpoint, engine, error)
+        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         if self.link is not None:
             self.link.close()
         self.finished = True
@@ -255,8 +255,8 @@ class ConnectSession(Session):
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
         self.io.load -= 1
         self.engine = None
-        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         self.core._monitor_engine_error(self.endpoint, engine, error)
+        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         if self.link is not None and (
             getattr(self.options, "immediate", 0) or self.options.reconnect_ivl < 0
         ):

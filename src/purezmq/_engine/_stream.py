@@ -137,6 +137,7 @@ class StreamEngine:
         self._skipping = False
         #: Tracked zero-copy messages whose bytes are still in ``_out``.
         self._held: List[Any] = []
+        self._codec: Any = None
         #: The direct-write fast path is open (handshake done, link attached, healthy).
         self._direct_ok = False
         self._last_direct = 0.0
@@ -282,12 +283,12 @@ class StreamEngine:
         self.version = hs.version
         opts = self.options
         codec = getattr(hs.mechanism, "codec", None)
+        self._codec = codec
         if codec is not None:
-            # CURVE: every frame travels in a MESSAGE box.
-            self._decoder = codec.decoder(opts.maxmsgsize)
+            # CURVE: every frame travels in a MESSAGE box (encoding advances the nonce, so
+            # it only ever happens under _wlock).
+            self._decoder = codec.decoder(opts.maxmsgsize, self._on_command)
             self._encode = codec.encode  # type: ignore[assignment]
-            if hasattr(codec, "on_command"):
-                codec.on_command = self._on_command
         elif hs.version == 3:
             self._decoder = V3Decoder(opts.maxmsgsize, self._on_command)
         elif hs.version == 2:
@@ -324,7 +325,12 @@ class StreamEngine:
         if body.startswith(_PING) and len(body) >= 7:
             context = body[7:23]
             with self._wlock:
-                self._out.add(encode_command(_PONG + context))
+                if self._codec is not None:
+                    buf = bytearray()
+                    self._codec.encode_command(_PONG + context, buf)
+                    self._out.add(buf)
+                else:
+                    self._out.add(encode_command(_PONG + context))
             self.io.post(self._flush)
         elif body.startswith(_SUBSCRIBE):
             self._deliver_late([b"\x01" + body[len(_SUBSCRIBE):]])

@@ -487,8 +487,9 @@ class CurveCodec:
     each frame of each message becomes one MESSAGE command appended to ``out``, in a data
     frame (flags 0x00/0x02 as libzmq sends it; ``command_frames=True`` uses 0x04/0x06).
     With ``big`` given, a box of at least ZEROCOPY_MIN bytes is passed to ``big(box)`` after
-    its header went into ``out``, for a scatter/gather write. ``encode_command(body, out)`` sends a ZMTP 3.1
-    command (PONG...) inside a MESSAGE box with the COMMAND flag, as libzmq >= 4.2 does.
+    its header went into ``out``, for a scatter/gather write. ``encode_command(body, out)``
+    sends a ZMTP 3.1 command (PONG...) inside a MESSAGE box with the COMMAND flag, as
+    libzmq >= 4.2 does.
     Calls must be serialized per connection: they advance the nonce counter.
     """
 
