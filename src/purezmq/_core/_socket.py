@@ -180,10 +180,15 @@ class SocketBase:
         d["_closed"] = False
         d["_io_rr"] = 0
         d["copy_threshold"] = copy_threshold
+        d["_watchers"] = ()
 
     # -- commands from other threads ----------------------------------------------------
     def _post(self, kind: int, link: Any) -> None:
         self._cmds.append((kind, link))
+        self._notify()
+
+    def _notify(self) -> None:
+        """Wake everything that may wait on this socket: threads, the FD, async waiters."""
         cond = self._wake_cond
         with cond:
             if self._nwaiters:
@@ -191,6 +196,20 @@ class SocketBase:
         sig = self._fd_signal
         if sig is not None:
             sig.set()
+        watchers = self._watchers
+        if watchers:
+            for fn in tuple(watchers):
+                fn()
+
+    def add_watcher(self, fn: Any) -> None:
+        """Call ``fn()`` (from any thread, must not block) whenever the socket's state may
+        have changed: the hook event-loop integrations (purezmq.asyncio) wake up from."""
+        with self._wake_cond:
+            self.__dict__["_watchers"] = self._watchers + (fn,)
+
+    def remove_watcher(self, fn: Any) -> None:
+        with self._wake_cond:
+            self.__dict__["_watchers"] = tuple(w for w in self._watchers if w is not fn)
 
     def link_readable(self, link: Link) -> None:
         self._post(_IN, link)
@@ -277,14 +296,10 @@ class SocketBase:
 
     def _interrupt(self) -> None:
         """Context shutdown: every blocking call raises ContextTerminated."""
-        cond = self._wake_cond
-        with cond:
+        with self._wake_cond:
             self.__dict__["_terminated"] = True
             self._st.dead = True
-            cond.notify_all()
-        sig = self._fd_signal
-        if sig is not None:
-            sig.set()
+        self._notify()
 
     def _check_usable(self) -> None:
         if self._closed:
@@ -738,12 +753,7 @@ class SocketBase:
         if monitor is not None:
             self._stop_monitor()
         # Wake any thread still blocked in send/recv on this socket: it raises ENOTSOCK.
-        cond = self._wake_cond
-        with cond:
-            cond.notify_all()
-        sig = self._fd_signal
-        if sig is not None:
-            sig.set()
+        self._notify()
         self.context._socket_closed(self)
 
     # -- monitor ------------------------------------------------------------------------
