@@ -20,9 +20,9 @@ from typing import Any, List, Optional, Set
 
 from .._engine._iothread import IOThread
 from .._transport._inproc import InprocRegistry
-from ._zap import ZapClient
 from ..constants import IO_THREADS, IPV6, MAX_SOCKETS
 from ..error import ContextTerminated, ZMQError
+from ._zap import ZapClient
 
 MAX_SOCKETS_DFLT = 1023
 IO_THREADS_DFLT = 1

@@ -62,6 +62,24 @@ def identity(v: bytes) -> bytes:
     return v
 
 
+def parse_accept_filter(v: bytes) -> Any:
+    """One TCP_ACCEPT_FILTER entry, "address[/bits]", as an ipaddress network."""
+    import ipaddress
+
+    if not v or v[0] == 0:
+        raise _einval()
+    try:
+        text = v.decode("ascii")
+        addr, _, bits = text.partition("/")
+        ip = ipaddress.ip_address(addr)
+        prefix = int(bits) if bits else ip.max_prefixlen
+        if not 0 <= prefix <= ip.max_prefixlen or (bits and not bits.isdigit()):
+            raise ValueError(bits)
+        return ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    except ValueError:
+        raise _einval() from None
+
+
 def short_string(v: bytes) -> bytes:
     if len(v) > 255:
         raise _einval()
@@ -114,7 +132,7 @@ SPECS: Dict[int, OptSpec] = {
     s.num: s
     for s in [
         _spec(4, "affinity", "uint64", 0),
-        _spec(5, "identity", "bytes", b"", identity),
+        _spec(5, "identity", "bytes", b"", identity, dynamic=True),
         _spec(8, "rate", "int", 100, at_least(1)),
         _spec(9, "recovery_ivl", "int", 10000, at_least(0)),
         _spec(11, "sndbuf", "int", 0, at_least(0)),
@@ -155,6 +173,12 @@ SPECS: Dict[int, OptSpec] = {
         _spec(40, "xpub_verbose", "int", 0, nonzero_is_one, readable=False,
               types=frozenset({XPUB, PUB})),
         _spec(54, "conflate", "int", 0, boolean),
+        _spec(38, "tcp_accept_filter", "bytes", b"", short_string, readable=False),
+        _spec(39, "immediate", "int", 0, boolean),
+        _spec(41, "router_raw", "int", 0, nonzero_is_one, readable=False,
+              types=frozenset({ROUTER, REP})),
+        _spec(51, "probe_router", "int", 0, nonzero_is_one, readable=False,
+              types=frozenset({ROUTER, DEALER, REQ, REP})),
         _spec(44, "plain_server", "int", 0, boolean, dynamic=True),
         _spec(45, "plain_username", "bytes", b"", short_string),
         _spec(46, "plain_password", "bytes", b"", short_string),
@@ -189,6 +213,8 @@ class Options:
         if socket_type in (SUB, XSUB):
             self.linger = 0
         self.as_server = 0
+        #: TCP_ACCEPT_FILTER entries as ipaddress networks (empty: accept everyone).
+        self.accept_filters: tuple = ()
 
     def snapshot(self) -> "Options":
         return copy.copy(self)

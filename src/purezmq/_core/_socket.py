@@ -56,9 +56,10 @@ from ..constants import (
 from ..error import Again, ContextTerminated, ZMQError
 from ..routing import ROUTING_TYPES
 from ..zmtp import FailureKind, NullMechanism, ProtocolError
-from ._options import Options, coerce, lookup
+from ._options import Options, coerce, lookup, parse_accept_filter
 
 MECH_NULL, MECH_PLAIN, MECH_CURVE = 0, 1, 2
+STREAM_TYPE = 11
 
 # Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
 DONTWAIT = 1
@@ -262,7 +263,9 @@ class SocketBase:
         self._on_attached(link)
 
     def _on_attached(self, link: Link) -> None:
-        """Hook for per-type actions on a new peer (PROBE_ROUTER, subscriptions)."""
+        """Per-peer actions on attach: PROBE_ROUTER queues an empty message to it."""
+        if self._opts.probe_router:
+            link.out.force_write([b""])
 
     def _terminate_link(self, link: Link) -> None:
         """Close a link from our side and forget it (lock held)."""
@@ -526,6 +529,12 @@ class SocketBase:
         if attr == "unsubscribe":
             self._routing.unsubscribe(value)
             return
+        if attr == "tcp_accept_filter":
+            if not value:
+                opts.accept_filters = ()
+            else:
+                opts.accept_filters = opts.accept_filters + (parse_accept_filter(value),)
+            return
         # The security state machine of libzmq 4.0 (reference §2): the last call wins.
         if attr in ("plain_server", "curve_server"):
             mech = MECH_PLAIN if attr == "plain_server" else MECH_CURVE
@@ -566,6 +575,10 @@ class SocketBase:
             return self._st.rcvmore
         if attr == "type":
             return self._type
+        if attr == "identity":
+            if self._type == STREAM_TYPE:
+                return self._routing.last_id  # the id of the latest connection (libzmq)
+            return self._opts.identity
         if attr == "ipv4only":
             return 0 if self._opts.ipv6 else 1
         if attr == "fd":

@@ -366,6 +366,24 @@ class TcpListener(AcceptListener):
     def _tune(self, conn: socket.socket) -> None:
         tune_tcp(conn, self.options)
 
+    def _accept_ok(self, conn: socket.socket) -> bool:
+        """TCP_ACCEPT_FILTER: with filters set, only matching peers are accepted."""
+        filters = self.options.accept_filters
+        if not filters:
+            return True
+        import ipaddress
+
+        try:
+            peer = ipaddress.ip_address(conn.getpeername()[0])
+        except (OSError, ValueError):
+            return False
+        if peer.version == 6 and peer.ipv4_mapped is not None:
+            peer = peer.ipv4_mapped
+        ok = any(peer.version == f.version and peer in f for f in filters)
+        if not ok:
+            self.core._monitor_event(EVENT_ACCEPT_FAILED, 0, self.endpoint)
+        return ok
+
 
 class IpcListener(AcceptListener):
     def __init__(self, core: Any, io: Any, options: Any, path: str) -> None:

@@ -43,6 +43,7 @@ from ..zmtp import (
     encode_messages_v1,
     local_properties,
 )
+from ..zmtp._types import STREAM
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._iothread import IOThread
@@ -106,6 +107,13 @@ class _OutBuffer:
         return n
 
 
+def encode_raw(msgs: Any, out: bytearray, big: Any = None) -> None:
+    """STREAM / ROUTER_RAW: frames go out as plain bytes, no framing."""
+    for msg in msgs:
+        for f in msg:
+            out += f
+
+
 def itertools_islice(d: deque, n: int) -> Any:
     if len(d) <= n:
         return d
@@ -146,6 +154,13 @@ class StreamEngine:
         self._encode = encode_messages
         self._identity_pending = False
         self.version = 0
+        #: STREAM / ROUTER_RAW: no ZMTP at all, bytes in and out as they come.
+        self.raw = opts.type == STREAM or bool(getattr(opts, "router_raw", 0))
+        self._close_after_flush = False
+        if self.raw:
+            self.handshake = None  # type: ignore[assignment]
+            self._handshaking = False
+            return
         mech = self._make_mechanism()
         self.handshake = Handshake(
             opts.type,
@@ -164,6 +179,13 @@ class StreamEngine:
     # -- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
         self.io.register(self.fd, self, _READ)
+        if self.raw:
+            self._encode = encode_raw  # type: ignore[assignment]
+            self.session.engine_ready(self, b"", {}, None)
+            if not self.dead:
+                self.session.engine_attached(self)
+                self.pull()
+            return
         self._send_raw(self.handshake.start())
 
     def _send_raw(self, data: bytes) -> None:
@@ -225,6 +247,9 @@ class StreamEngine:
                 self._rsize = size * 2
         elif n < size >> 3 and size > MIN_READ:
             self._rsize = size >> 1
+        if self.raw:
+            self._deliver([[data]])
+            return
         try:
             if self._handshaking:
                 self._handshake_data(data)
@@ -429,6 +454,14 @@ class StreamEngine:
                     continue
                 if type(m) is TrackedMsg:
                     self._held.append(m)  # released once the bytes are in the kernel
+                if self.raw and not any(len(f) for f in m):
+                    # STREAM: an empty data frame closes the connection (after what came
+                    # before it has been written).
+                    self._draining = True
+                    self._close_after_flush = True
+                    self._direct_ok = False
+                    m = DELIMITER
+                    break
                 msgs.append(m)
             if msgs:
                 buf = bytearray()
@@ -460,7 +493,10 @@ class StreamEngine:
             done = self._draining and not self._out.size and not self.dead
             more = not dry and not self._out.size and not self.dead
         if done:
-            self.session.engine_drained(self)
+            if self._close_after_flush:
+                self.close(EOFError("closed by the application (empty STREAM frame)"))
+            else:
+                self.session.engine_drained(self)
         elif more:
             # A full batch went out and more is queued: continue after other work.
             self.io.post(self.pull)
@@ -601,7 +637,8 @@ class Session:
     def engine_ready(self, engine: StreamEngine, identity: bytes, metadata: Any,
                      mechanism: Any) -> None:
         """Handshake done (for legacy peers, the identity frame comes later)."""
-        self.core._monitor_handshake_ok(self.endpoint, engine)
+        if not engine.raw:
+            self.core._monitor_handshake_ok(self.endpoint, engine)
         self._peer_identity = identity
         self._peer_metadata = metadata
         self._mechanism = mechanism

@@ -416,6 +416,49 @@ class Router(Routing):
         return bool(self.options.router_mandatory)
 
 
+class Stream(Router):
+    """STREAM (libzmq 4.0): raw TCP peers, each known by a 5-byte connection id.
+
+    Receives ``[id, data]`` where data is whatever one read returned; sends ``[id, data]``
+    (EHOSTUNREACH for an unknown id, EAGAIN when that peer's pipe is full). An empty data
+    frame closes that connection (the engine does it once earlier data is written).
+    """
+
+    def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
+        super().__init__(options, rng)
+        self.last_id = b""
+
+    def attach(self, link: Link) -> bool:
+        link.identity = b""  # always a generated id
+        if not super().attach(link):
+            return False
+        self.last_id = link.identity
+        return True
+
+    def begin(self, frame: Any, more: bool) -> bool:
+        self._dropping = False
+        if not more:
+            # An id without a data frame: dropped, as libzmq drops the frame after it.
+            self._target = None
+            self._dropping = True
+            return True
+        link = self.by_id.get(bytes(frame))
+        if link is None or link.peer_closed:
+            _raise(EHOSTUNREACH)
+        if not (link.out.can_write() or link.out.check_write()):
+            return False
+        self._target = link
+        return True
+
+    def end(self, msg: Message) -> None:
+        link = self._target
+        self._target = None
+        if self._dropping or link is None or len(msg) < 2:
+            self._dropping = False
+            return
+        link.out.force_write([msg[1]])  # exactly one data frame per id; MORE is ignored
+
+
 ROUTING_TYPES: Dict[int, type] = {
     0: Pair,
     3: Req,
@@ -424,6 +467,7 @@ ROUTING_TYPES: Dict[int, type] = {
     6: Router,
     7: Pull,
     8: Push,
+    11: Stream,
 }
 
 
