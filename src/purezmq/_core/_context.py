@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from errno import EINVAL, EMFILE
 from typing import Any, List, Optional, Set
 
@@ -23,6 +24,21 @@ from .._transport._inproc import InprocRegistry
 from ..constants import IO_THREADS, IPV6, MAX_SOCKETS
 from ..error import ContextTerminated, ZMQError
 from ._zap import ZapClient
+
+#: Every context of this process, so a fork()ed child can make inherited ones inert.
+_live_contexts: "weakref.WeakSet[ContextBase]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for ctx in list(_live_contexts):
+        try:
+            ctx._forked_child()
+        except Exception:  # pragma: no cover - never fail a fork
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 MAX_SOCKETS_DFLT = 1023
 IO_THREADS_DFLT = 1
@@ -46,6 +62,7 @@ class ContextBase:
         d["_inproc"] = InprocRegistry()
         d["_zap"] = ZapClient(self)
         d["_pid"] = os.getpid()
+        _live_contexts.add(self)
 
     # -- options ------------------------------------------------------------------------
     def get(self, option: int) -> int:
@@ -126,6 +143,14 @@ class ContextBase:
 
     def _forked(self) -> bool:
         return os.getpid() != self._pid
+
+    def _forked_child(self) -> None:
+        """Called in a fork()ed child: this context and its sockets become inert."""
+        d = self.__dict__
+        d["_shutdown"] = True
+        d["_ios"] = []
+        for core in list(self._sockets):
+            core._forked_child()
 
     def shutdown(self) -> None:
         """Make every blocking call on this context's sockets raise ContextTerminated."""

@@ -310,6 +310,17 @@ class SocketBase:
         if self._terminated:
             raise ContextTerminated()
 
+    def _forked_child(self) -> None:
+        """We are the copy of a socket in a fork()ed child: never touch anything shared.
+
+        Its connections belong to the parent; the child's I/O threads do not exist. Every
+        call raises ContextTerminated and close() just forgets the socket.
+        """
+        d = self.__dict__
+        d["_forked"] = True
+        d["_terminated"] = True
+        self._st.dead = True
+
     # -- send ---------------------------------------------------------------------------
     def send(
         self,
@@ -732,6 +743,10 @@ class SocketBase:
 
     def close(self, linger: Optional[int] = None) -> None:
         """Close the socket; queued messages still go out within LINGER (ms, -1 = forever)."""
+        if self.__dict__.get("_forked"):
+            # In a fork()ed child: the connections are the parent's; leave them alone.
+            self.__dict__["_closed"] = True
+            return
         with self._lock:
             if self._closed:
                 return

@@ -72,6 +72,18 @@ class Device:
         #: True once the device loop has ended and its sockets are closed.
         self.done = False
 
+    def __getstate__(self) -> dict:
+        # A ProcessDevice is pickled under the spawn/forkserver start methods: leave the
+        # thread-only parts behind, the child makes its own.
+        state = self.__dict__.copy()
+        state.pop("_finished", None)
+        state.pop("launcher", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._finished = threading.Event()
+
     # -- queued configuration -----------------------------------------------------------
     def bind_in(self, addr: str) -> None:
         """Queue ``in_socket.bind(addr)``."""
