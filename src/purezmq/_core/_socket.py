@@ -761,10 +761,12 @@ class SocketBase:
                 routing.link_ended(link)
                 link.close()
                 link.inp.drain()
+            listener_ios = set()
             for items in self._endpoints.values():
                 for x in items:
                     if isinstance(x, AcceptListener):
                         x.io.post(x.close)
+                        listener_ios.add(x.io)
                     elif isinstance(x, Link):
                         x.close()
                     else:
@@ -777,9 +779,24 @@ class SocketBase:
                 self.context._inproc.unbind(name, self)
             self._inproc_bound.clear()
             # Links that arrive from now on are refused in _attach.
-        monitor = self._monitor
-        if monitor is not None:
-            self._stop_monitor()
+        if self._monitor is not None:
+            # MONITOR_STOPPED comes after the listeners' CLOSED events: stop the monitor on
+            # their I/O thread(s), after the close requests already posted there.
+            if listener_ios:
+                waiting = [len(listener_ios)]
+                lock = threading.Lock()
+
+                def stop_when_all_done() -> None:
+                    with lock:
+                        waiting[0] -= 1
+                        last = waiting[0] == 0
+                    if last:
+                        self._stop_monitor()
+
+                for io in listener_ios:
+                    io.post(stop_when_all_done)
+            else:
+                self._stop_monitor()
         # Wake any thread still blocked in send/recv on this socket: it raises ENOTSOCK.
         self._notify()
         self.context._socket_closed(self)

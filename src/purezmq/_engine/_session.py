@@ -109,7 +109,8 @@ class AcceptSession(Session):
         self.io.load -= 1
         self.engine = None
         self.core._monitor_engine_error(self.endpoint, engine, error)
-        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
+        if not self.closing:  # closing it ourselves is not a disconnection (libzmq)
+            self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         if self.link is not None:
             self.link.close()
         self.finished = True
@@ -256,7 +257,8 @@ class ConnectSession(Session):
         self.io.load -= 1
         self.engine = None
         self.core._monitor_engine_error(self.endpoint, engine, error)
-        self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
+        if not self.closing:  # closing it ourselves is not a disconnection (libzmq)
+            self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         if self.link is not None and (
             getattr(self.options, "immediate", 0) or self.options.reconnect_ivl < 0
         ):
