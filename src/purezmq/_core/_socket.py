@@ -729,8 +729,8 @@ class SocketBase:
                 else:
                     link = x.socket_link
                     if link is not None:
+                        # Forget it here; the session closes it and flushes within linger.
                         self._routing.link_ended(link)
-                        link.close()
                         link.inp.drain()
                     x.io.post(x.socket_stop)
             if not items:
@@ -759,7 +759,8 @@ class SocketBase:
             routing = self._routing
             for link in list(routing.links):
                 routing.link_ended(link)
-                link.close()
+                if not isinstance(link.data, ConnectSession):
+                    link.close()  # a connect session closes its own, within linger
                 link.inp.drain()
             listener_ios = set()
             for items in self._endpoints.values():
@@ -770,9 +771,6 @@ class SocketBase:
                     elif isinstance(x, Link):
                         x.close()
                     else:
-                        link = x.socket_link
-                        if link is not None:
-                            link.close()
                         x.io.post(x.socket_stop)
             self._endpoints.clear()
             for name in self._inproc_bound:

@@ -136,6 +136,8 @@ class ConnectSession(Session):
         self._connect_fd = -1
         self.socket_link: Optional[Link] = None
         self._connected_once = False
+        #: disconnect()/close() asked us to stop (as opposed to a terminated pipe).
+        self.stopping = False
 
     # -- caller's thread (socket lock held) ---------------------------------------------
     def attach_early(self) -> bool:
@@ -146,6 +148,7 @@ class ConnectSession(Session):
     def make_link(self) -> Link:
         s_end = _make_pair(self)
         s_end.owner = self.core
+        s_end.data = self
         self.socket_link = s_end
         return s_end
 
@@ -235,6 +238,7 @@ class ConnectSession(Session):
             s_end = _make_pair(self)
             s_end.identity = self._use_identity()
             s_end.metadata = self._peer_link_metadata()
+            s_end.data = self
             self.socket_link = s_end
             engine.attach_link(self.link)  # type: ignore[arg-type]
             self.core._attach_from_session(s_end)
@@ -271,12 +275,43 @@ class ConnectSession(Session):
         self._schedule_reconnect()
 
     def socket_stop(self) -> None:
-        """disconnect()/close(): stop reconnecting; flush within linger if connected."""
+        """disconnect()/close(): stop reconnecting; flush within linger if connected.
+
+        The socket leaves its end of the pipe to us: closing it here (DELIMITER after what
+        is queued) marks where the flush ends.
+        """
+        self.stopping = True
+        s_end = self.socket_link
+        if s_end is not None and not s_end.closed:
+            s_end.close()
         if self.link is None and self.engine is None:
             self.closing = True
             self.terminate()
             return
         self._socket_closed()
+
+    # -- the socket terminated our pipe while it lives on (REQ_RELAXED, a refused peer) --
+    def link_peer_closed(self, link: Link) -> None:
+        self.io.post(self._pipe_terminated, link)
+
+    def _pipe_terminated(self, link: Link) -> None:
+        if self.stopping or self.closing or link is not self.link:
+            return
+        # libzmq 4.0: that connection is dropped and remade, with a fresh pipe.
+        self.link = None
+        self.socket_link = None
+        link.inp.drain()
+        engine = self.engine
+        if engine is not None:
+            engine.close(EOFError("pipe terminated by the socket"))
+        else:
+            self._schedule_reconnect()
+
+    def engine_drained(self, engine: StreamEngine) -> None:
+        if self.stopping or self.closing:
+            engine.close()
+        else:
+            self._pipe_terminated(self.link)  # type: ignore[arg-type]
 
     def _stop_timers(self) -> None:
         if self._timer is not None:

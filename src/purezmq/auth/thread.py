@@ -21,10 +21,13 @@ import threading
 from typing import Any, List, Optional
 
 from .. import constants as _c
-from ..error import ContextTerminated, ZMQError
+from ..error import ZMQError
 from .base import VERSION, Authenticator
 
 __all__ = ["AuthenticationThread", "ThreadAuthenticator"]
+
+#: errnos meaning our sockets are gone (context terminated or destroyed): time to end.
+_GONE = (_c.ETERM, _c.ENOTSOCK)
 
 
 class AuthenticationThread(threading.Thread):
@@ -41,8 +44,11 @@ class AuthenticationThread(threading.Thread):
     def run(self) -> None:
         try:
             self._serve()
-        except ContextTerminated:
-            self.log.debug("context terminated: ZAP thread ends")
+        except ZMQError as e:
+            # The context was terminated (or destroyed, closing our sockets) under us:
+            # let go of the sockets so term() can finish. Anything else is a bug to see.
+            if e.errno not in _GONE:
+                self.log.exception("ZAP thread failed")
             zap = self.authenticator.zap_socket
             if zap is not None:
                 zap.close(linger=0)
@@ -81,9 +87,9 @@ class AuthenticationThread(threading.Thread):
             result = self.authenticator.handle_zap_message(msg)
             if not getattr(result, "done", False):
                 self._run_async(result)
-        except ContextTerminated:
-            raise
-        except Exception:  # noqa: BLE001 - a bad request or policy bug costs one request
+        except Exception as e:  # noqa: BLE001 - a bad request or policy bug costs one request
+            if isinstance(e, ZMQError) and e.errno in _GONE:
+                raise
             self.log.exception("ZAP request failed")
             rid = bytes(msg[1]) if len(msg) > 1 else b""
             try:  # EFSM here means the reply already went out

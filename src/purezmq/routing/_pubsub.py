@@ -12,8 +12,10 @@ version (ZMTP 3.1 SUBSCRIBE/CANCEL commands are turned into the same messages by
   subscriptions are dropped (libzmq 4.0 kept them forever).
 * XPUB also queues, for its application, every subscription that changes the topic set (every
   one with XPUB_VERBOSE), the unsubscriptions implied by a peer leaving, and upstream data
-  from XSUB peers. That queue is bounded by RCVHWM: beyond it the peers' pipes are left
-  unread (back-pressure) until the application catches up.
+  from XSUB peers. Upstream data is bounded by RCVHWM: beyond it a peer's pipe is left
+  unread (back-pressure) until the application catches up — but subscriptions at the head of
+  a pipe are still applied and queued, so the subscriber map stays current even when the
+  application never reads (libzmq keeps its queue of them unbounded too).
 * SUB/XSUB keep a refcounted filter set and send it to every new publisher, and again after
   every reconnect, bypassing the HWM so a subscription is never silently lost (libzmq 4.0 lost
   them at SNDHWM). SUB filters what it receives; XSUB does not. XSUB sends anything that is
@@ -89,14 +91,21 @@ class Pub(Routing):
 
     def _drain(self, link: Link) -> None:
         """Read a peer's pipe now: subscriptions update the map (and XPUB's queue)."""
-        read = link.inp.read
+        inp = link.inp
+        read = inp.read
         while True:
             if self._queues_upstream and self._queue_full():
-                # Leave the rest in the pipe; recv() comes back for it.
-                if not link.in_active:
-                    link.in_active = True
-                    self.fq.active.append(link)
-                return
+                # Upstream data waits in the pipe (back-pressure) until recv() comes back
+                # for it; subscriptions are applied regardless (as libzmq does), or a
+                # publisher whose application never reads would stop honouring them.
+                head = inp.peek()
+                if head is None:
+                    return
+                if head is not DELIMITER and _subscription(head) is None:
+                    if not link.in_active:
+                        link.in_active = True
+                        self.fq.active.append(link)
+                    return
             msg = read()
             if msg is None:
                 return

@@ -80,8 +80,13 @@ class SubscriptionSet:
         topics = self.topics
         if not topics:
             return False
+        lengths = self._lengths.sorted
+        if type(data) is not bytes:
+            # A zero-copy frame (memoryview, possibly of a writable buffer) is unhashable:
+            # compare a bytes copy of just the part any topic can reach.
+            data = bytes(data[: lengths[-1]])
         size = len(data)
-        for n in self._lengths.sorted:
+        for n in lengths:
             if n > size:
                 return False
             if data[:n] in topics:
@@ -98,7 +103,9 @@ class SubscriptionSet:
 class SubscriberMap:
     """Which peers (links) subscribed to which topics, for PUB/XPUB fan-out.
 
-    ``topics[topic]`` maps each subscribed link to its count of that subscription.
+    ``topics[topic]`` maps each subscribed link to 1. A link holds a topic or not: it is
+    *not* counted, because subscribers send ``\\x01t`` for every subscribe call but ``\\x00t``
+    only when their own count drops to zero (libzmq's mtrie keeps a set of pipes too).
     """
 
     __slots__ = ("topics", "_lengths", "by_link")
@@ -106,7 +113,7 @@ class SubscriberMap:
     def __init__(self) -> None:
         self.topics: Dict[bytes, Dict[Any, int]] = {}
         self._lengths = _Lengths()
-        #: link -> {topic: count}, to clean up when a peer leaves.
+        #: link -> {topic: 1}, to clean up when a peer leaves.
         self.by_link: Dict[Any, Dict[bytes, int]] = {}
 
     def add(self, topic: bytes, link: Any) -> bool:
@@ -116,22 +123,18 @@ class SubscriberMap:
         if new:
             subs = self.topics[topic] = {}
             self._lengths.add(len(topic))
-        subs[link] = subs.get(link, 0) + 1  # type: ignore[index]
-        mine = self.by_link.setdefault(link, {})
-        mine[topic] = mine.get(topic, 0) + 1
+        elif link in subs:
+            return False  # a repeated subscribe from the same peer changes nothing
+        subs[link] = 1  # type: ignore[index]
+        self.by_link.setdefault(link, {})[topic] = 1
         return new
 
     def remove(self, topic: bytes, link: Any) -> bool:
-        """Unsubscribe ``link`` once; True if nobody holds the topic any more."""
+        """Unsubscribe ``link``; True if nobody holds the topic any more."""
         subs = self.topics.get(topic)
         if subs is None or link not in subs:
             return False
-        c = subs[link] - 1
         mine = self.by_link[link]
-        if c:
-            subs[link] = c
-            mine[topic] -= 1
-            return False
         del subs[link]
         del mine[topic]
         if not mine:
@@ -162,10 +165,15 @@ class SubscriberMap:
     def match(self, data: Any) -> Iterable[Any]:
         """The links subscribed to a prefix of ``data`` (each once)."""
         topics = self.topics
+        lengths = self._lengths.sorted
+        if not lengths:
+            return ()
+        if type(data) is not bytes:
+            data = bytes(data[: lengths[-1]])  # unhashable zero-copy frame: see matches()
         size = len(data)
         found: Any = None
         many = False
-        for n in self._lengths.sorted:
+        for n in lengths:
             if n > size:
                 break
             subs = topics.get(data[:n])
