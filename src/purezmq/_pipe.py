@@ -202,7 +202,9 @@ class Pipe:
         if rq:
             msg = rq.popleft()
             self._read += 1
-            if self._writer_blocked:
+            # Only a blocked writer needs our progress, and only once it has drained to the
+            # low-water mark (an unlocked, conservative pre-check: _written only grows).
+            if self._writer_blocked and self._written - self._read <= self.lwm:
                 self._publish()
             return msg
         with self._lock:
