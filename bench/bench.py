@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """purezmq vs pyzmq, side by side: the project's equivalent of libzmq's perf tools.
 
-    python bench/bench.py [--quick] [--scenario thr|lat|idle|all] [--transport tcp,ipc,inproc]
+    python bench/bench.py [--quick] [--scenario thr|lat|idle|pubsub|asyncio|all]
+                          [--transport tcp,ipc,inproc]
                           [--sizes 64,1024,65536 | --sweep] [--count N] [--repeat N]
                           [--json out.json] [--strict]
 
@@ -16,6 +17,12 @@ lat   REQ/REP round trip, like local_lat/remote_lat: this process is REQ, the ec
       (lower is better).
 idle  a connected PUSH/PULL pair over tcp left idle for 2 s in a fresh child process; figure:
       CPU time (user+sys, all threads, getrusage) the process burnt during those 2 s.
+pubsub PUB (this process) -> 1 and 10 SUBs (child processes) over tcp, 64 B and 1 KiB, with
+      windowed acks so nothing is dropped; figure: aggregate delivered msg/s. Floors: 1 SUB
+      >= 0.35x pyzmq, 10 SUBs >= 0.5x.
+asyncio zmq.asyncio vs purezmq.asyncio on the default loop, its own table after the main one:
+      awaited PUSH -> PULL 64 B throughput and awaited REQ/REP rtt per transport, plus the
+      blocking rtt of both for reference. Floors: thr >= 1.0x zmq.asyncio, rtt <= 1.0x.
 
 The same scenario code drives both libraries: each process imports the library by module name
 (``importlib.import_module("zmq")`` or ``"purezmq"``) and only talks to it through that module.
@@ -536,11 +543,196 @@ def measure_idle(
 MEASURE = {"thr": measure_thr, "lat": measure_lat, "idle": measure_idle}
 
 
+# ============================================================================================
+# PUB -> SUB fan-out (scenario "pubsub")
+# ============================================================================================
+# One PUB in this process, 1 or 10 SUBs in child processes, all over tcp. Flow control keeps
+# every message countable: each SUB acks on a PUSH -> PULL back channel every
+# PUBSUB_ACK_EVERY messages and the PUB never runs more than PUBSUB_WINDOW messages ahead
+# of the slowest SUB; both HWMs exceed the window, so nothing is dropped and each SUB must
+# receive exactly ``count``. Clock: first measured send to the last SUB's final ack.
+# Figure: aggregate delivered msg/s (subscribers x count / elapsed) and MB/s.
+
+PUBSUB_SUBS = (1, 10)
+PUBSUB_SIZES = (64, 1024)
+PUBSUB_COUNTS = {64: 200_000, 1024: 100_000}
+PUBSUB_ACK_EVERY = 1000
+PUBSUB_WINDOW = 4 * PUBSUB_ACK_EVERY
+PUBSUB_HWM = 2 * PUBSUB_WINDOW + 1000
+PUBSUB_FLOORS = {1: 0.35, 10: 0.5}
+
+
+def child_pubsub_sub(zmq: Any, endpoint: str, size: int, count: int) -> dict[str, Any]:
+    """A SUB that receives ``count`` measured messages (first byte 1), acking as it goes."""
+    pub_ep, ack_ep, ident = endpoint.split("|")
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    ack = ctx.socket(zmq.PUSH)
+    sub.setsockopt(zmq.RCVHWM, PUBSUB_HWM)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.RCVTIMEO, int(FIRST_MSG_TIMEOUT * 1000))
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    ack.setsockopt(zmq.LINGER, STALL_TIMEOUT_MS)
+    ack.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+    me = ident.encode()
+    n = 0
+    try:
+        sub.connect(pub_ep)
+        ack.connect(ack_ep)
+        sub.recv()  # any message (a "hello") proves the subscription is in force
+        ack.send(b"R " + me)
+        sub.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+        recv, every = sub.recv, PUBSUB_ACK_EVERY
+        while n < count:
+            m = recv()
+            if m[0] == 1:  # hellos still in flight start with 0
+                n += 1
+                if n % every == 0:
+                    ack.send(b"A %s %d" % (me, n))
+        ack.send(b"D %s %d" % (me, n))
+    finally:
+        sub.close()
+        ack.close()
+        ctx.term()
+    return {"received": n}
+
+
+CHILD_ROLES["pubsub_sub"] = child_pubsub_sub
+
+
+def pubsub_transport(nsubs: int) -> str:
+    return f"tcp/{nsubs}sub"
+
+
+def measure_pubsub(
+    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+) -> dict[str, Any]:
+    nsubs = int(transport.split("/")[1][: -len("sub")])
+    zmq = load(lib)
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    acks = ctx.socket(zmq.PULL)
+    pub.setsockopt(zmq.SNDHWM, PUBSUB_HWM)
+    pub.setsockopt(zmq.LINGER, 0)
+    acks.setsockopt(zmq.LINGER, 0)
+    acks.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+    peers: list[_Peer] = []
+    ok = False
+    try:
+        pub_ep = _bind(zmq, pub, "tcp", tmpdir, tag)
+        ack_ep = _bind(zmq, acks, "tcp", tmpdir, tag + "-ack")
+        for i in range(nsubs):
+            proc = spawn("pubsub_sub", lib, f"{pub_ep}|{ack_ep}|{i}", size, count)
+            peers.append(_Peer(proc=proc))
+
+        def dead() -> str | None:
+            for p in peers:
+                d = p.dead()
+                if d:
+                    return d
+            return None
+
+        # join: "hello" until every SUB has said it is ready
+        ready: set[bytes] = set()
+        deadline = time.monotonic() + FIRST_MSG_TIMEOUT
+        while len(ready) < nsubs:
+            pub.send(b"\x00hello")
+            while acks.poll(10):
+                kind, who = acks.recv().split()[:2]
+                if kind == b"R":
+                    ready.add(who)
+            why = dead()
+            if why:
+                raise BenchError(f"pubsub: a subscriber failed before joining: {why}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"pubsub: only {len(ready)} of {nsubs} subscribers joined")
+        msg = b"\x01" + b"\x00" * (size - 1)
+        acked = [0] * nsubs
+        done = 0
+        sent = 0
+        send, recv = pub.send, acks.recv
+        t0 = time.perf_counter()
+        try:
+            while done < nsubs:
+                limit = min(count, min(acked) + PUBSUB_WINDOW)
+                while sent < limit:
+                    send(msg)
+                    sent += 1
+                kind, who, n = recv().split()
+                i, n = int(who), int(n)
+                if n > acked[i]:
+                    acked[i] = n
+                if kind == b"D":
+                    if n != count:
+                        raise BenchError(f"pubsub: subscriber {i} got {n} of {count}")
+                    done += 1
+        except zmq.Again:
+            raise BenchError(
+                f"pubsub: stalled: no ack for {STALL_TIMEOUT_MS / 1000:.0f}s "
+                f"(acked {acked}, sent {sent})"
+            ) from None
+        elapsed = time.perf_counter() - t0
+        ok = True
+    finally:
+        pub.close(linger=0)
+        acks.close(linger=0)
+        try:
+            for p in peers:
+                p.finish(ok)
+        finally:
+            safe_term(ctx)
+    total = nsubs * count
+    return {
+        "count": count,
+        "subscribers": nsubs,
+        "elapsed_s": elapsed,
+        "msg_per_s": total / elapsed,
+        "mb_per_s": total * size / elapsed / 1e6,
+    }
+
+
+MEASURE["pubsub"] = measure_pubsub
+
+
+def pubsub_items(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
+    """The pubsub measurements of a run (tcp only: the subscribers are child processes)."""
+    div = 10 if args.quick else 1
+    items = []
+    for nsubs in PUBSUB_SUBS:
+        for size in PUBSUB_SIZES:
+            n = args.count or max(2000, PUBSUB_COUNTS[size] // div)
+            items.append(("pubsub", pubsub_transport(nsubs), size, n))
+    return items
+
+
+def pubsub_floors(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    floors = []
+    for nsubs, limit in PUBSUB_FLOORS.items():
+        for size in PUBSUB_SIZES:
+            label = f"pubsub {nsubs} sub {fmt_size(size)} ≥ {limit}×"
+            row = next(
+                (
+                    r
+                    for r in rows
+                    if r["scenario"] == "pubsub"
+                    and r["transport"] == pubsub_transport(nsubs)
+                    and r["size"] == size
+                ),
+                None,
+            )
+            if row is None:
+                continue
+            v = row["ratio"]
+            status = "FAIL" if v is None or v < limit else "PASS"
+            floors.append({"floor": label, "status": status, "value": v})
+    return floors
+
+
 def better(scenario: str, a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
     """The best of two samples: highest throughput, lowest latency / idle CPU."""
     if a is None:
         return b
-    if scenario == "thr":
+    if scenario in ("thr", "pubsub"):
         return a if a["msg_per_s"] >= b["msg_per_s"] else b
     key = "rtt_us" if scenario == "lat" else "cpu_s"
     return a if a[key] <= b[key] else b
@@ -568,7 +760,7 @@ def fmt_rate(r: float) -> str:
 def fmt_figure(scenario: str, res: dict[str, Any] | None, err: str | None) -> str:
     if res is None:
         return "ERROR" if err else "-"
-    if scenario == "thr":
+    if scenario in ("thr", "pubsub"):
         return f"{fmt_rate(res['msg_per_s'])} msg/s {res['mb_per_s']:8.1f} MB/s"
     if scenario == "lat":
         return f"{res['rtt_us']:.1f} µs rtt"
@@ -578,7 +770,7 @@ def fmt_figure(scenario: str, res: dict[str, Any] | None, err: str | None) -> st
 def ratio_of(scenario: str, py: dict[str, Any] | None, pure: dict[str, Any] | None) -> float | None:
     if py is None or pure is None:
         return None
-    if scenario == "thr":
+    if scenario in ("thr", "pubsub"):
         return pure["msg_per_s"] / py["msg_per_s"]
     if scenario == "lat":
         return pure["rtt_us"] / py["rtt_us"]
@@ -592,12 +784,282 @@ def fmt_ratio(scenario: str, r: float | None) -> str:
 
 
 # ============================================================================================
+# asyncio (scenario "asyncio"): zmq.asyncio vs purezmq.asyncio
+# ============================================================================================
+# The measuring side awaits every call in an asyncio loop (the default loop) in this process:
+# PUSH -> PULL throughput (an awaiting PULL here; the sync PUSH of "thr" in a child process,
+# or a thread for inproc) and the REQ/REP round trip (an awaiting REQ here; the sync echo REP
+# of "lat"). The sync round trip of both libraries is measured alongside ("sync rtt", the
+# "lat" measurement), so purezmq's awaited rtt can be compared with its blocking one.
+# Floors: asyncio thr >= 1.0x zmq.asyncio, asyncio rtt <= 1.0x zmq.asyncio.
+
+AIO_THR_SIZE = 64
+AIO_THR_COUNT = 200_000
+AIO_LABEL = {"zmq": "zmq.asyncio", "purezmq": "purezmq.asyncio"}
+
+
+async def _aio_wait(sock: Any, flags: int, peer: _Peer, what: str) -> None:
+    """Await ``flags`` on ``sock`` (100 ms polls), failing fast if the peer died."""
+    deadline = time.monotonic() + FIRST_MSG_TIMEOUT
+    while not await sock.poll(100, flags):
+        dead = peer.dead()
+        if dead:
+            raise BenchError(f"{what}: peer failed before the first message: {dead}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"{what}: nothing within {FIRST_MSG_TIMEOUT:.0f}s")
+
+
+def measure_aio_thr(
+    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+) -> dict[str, Any]:
+    import asyncio
+
+    zmq = load(lib)
+    ctx = importlib.import_module(f"{lib}.asyncio").Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.setsockopt(zmq.LINGER, 0)
+    pull.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+    peer: _Peer | None = None
+    ok = False
+    try:
+        ep = _bind(zmq, pull, transport, tmpdir, tag)
+        if transport == "inproc":
+
+            def sender() -> None:
+                s = ctx.socket(zmq.PUSH, socket_class=zmq.Socket)
+                s.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+                s.setsockopt(zmq.LINGER, STALL_TIMEOUT_MS)
+                try:
+                    s.connect(ep)
+                    msg = b"\x00" * size
+                    send = s.send
+                    for _ in range(count):
+                        send(msg)
+                finally:
+                    s.close()
+
+            peer = _Peer(thread_target=sender)
+        else:
+            peer = _Peer(proc=spawn("thr_send", lib, ep, size, count))
+
+        async def run(peer: _Peer) -> tuple[bytes, bytes, float]:
+            await _aio_wait(pull, zmq.POLLIN, peer, "asyncio thr")
+            recv = pull.recv
+            first = last = await recv()
+            t0 = time.perf_counter()
+            got = 1
+            try:
+                for got in range(1, count - 1):
+                    await recv()
+                if count > 1:
+                    last = await recv()
+            except zmq.Again:
+                raise BenchError(
+                    f"asyncio thr: stalled: no message for {STALL_TIMEOUT_MS / 1000:.0f}s "
+                    f"after {got:,} of {count:,} messages"
+                ) from None
+            return first, last, time.perf_counter() - t0
+
+        first, last, elapsed = asyncio.run(run(peer))
+        if len(first) != size or len(last) != size:
+            raise BenchError(f"asyncio thr: message size {len(first)}/{len(last)}, expected {size}")
+        ok = True
+    finally:
+        pull.close(linger=0)
+        try:
+            if peer is not None:
+                peer.finish(ok)
+        finally:
+            safe_term(ctx)
+    elapsed = max(elapsed, 1e-9)
+    rate = (count - 1) / elapsed
+    return {"count": count, "elapsed_s": elapsed, "msg_per_s": rate, "mb_per_s": rate * size / 1e6}
+
+
+def measure_aio_lat(
+    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+) -> dict[str, Any]:
+    import asyncio
+
+    zmq = load(lib)
+    ctx = importlib.import_module(f"{lib}.asyncio").Context()
+    req = ctx.socket(zmq.REQ)
+    req.setsockopt(zmq.LINGER, 0)
+    req.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+    req.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+    total = count + LAT_WARMUP
+    peer: _Peer | None = None
+    ok = False
+    try:
+        ep = _bind(zmq, req, transport, tmpdir, tag)
+        if transport == "inproc":
+
+            def echo() -> None:
+                s = ctx.socket(zmq.REP, socket_class=zmq.Socket)
+                s.setsockopt(zmq.RCVTIMEO, int(FIRST_MSG_TIMEOUT * 1000))
+                s.setsockopt(zmq.LINGER, 0)
+                try:
+                    s.connect(ep)
+                    recv, send = s.recv, s.send
+                    for _ in range(total):
+                        send(recv())
+                finally:
+                    s.close()
+
+            peer = _Peer(thread_target=echo)
+        else:
+            peer = _Peer(proc=spawn("lat_echo", lib, ep, size, total))
+
+        async def run(peer: _Peer) -> float:
+            msg = b"\x00" * size
+            send, recv = req.send, req.recv
+            try:
+                await _aio_wait(req, zmq.POLLOUT, peer, "asyncio rtt")
+                await send(msg)
+                await _aio_wait(req, zmq.POLLIN, peer, "asyncio rtt")
+                if len(await recv()) != size:
+                    raise BenchError("asyncio rtt: reply of the wrong size")
+                for _ in range(LAT_WARMUP - 1):
+                    await send(msg)
+                    await recv()
+                t0 = time.perf_counter()
+                for _ in range(count):
+                    await send(msg)
+                    await recv()
+                return time.perf_counter() - t0
+            except zmq.Again:
+                raise BenchError(
+                    f"asyncio rtt: stalled: no reply for {STALL_TIMEOUT_MS / 1000:.0f}s"
+                ) from None
+
+        elapsed = asyncio.run(run(peer))
+        ok = True
+    finally:
+        req.close(linger=0)
+        try:
+            if peer is not None:
+                peer.finish(ok)
+        finally:
+            safe_term(ctx)
+    return {"count": count, "elapsed_s": elapsed, "rtt_us": elapsed / count * 1e6}
+
+
+AIO_MEASURE = {"thr": measure_aio_thr, "rtt": measure_aio_lat, "sync rtt": measure_lat}
+
+
+def asyncio_items(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
+    """(kind, transport, size, count) of the asyncio section."""
+    transports = [t.strip() for t in args.transport.split(",") if t.strip()]
+    div = 10 if args.quick else 1
+    n_thr = args.count or max(1000, AIO_THR_COUNT // div)
+    n_lat = args.count or max(500, LAT_COUNT // div)
+    items = []
+    for tr in transports:
+        items.append(("thr", tr, AIO_THR_SIZE, n_thr))
+        items.append(("rtt", tr, LAT_SIZE, n_lat))
+        items.append(("sync rtt", tr, LAT_SIZE, n_lat))
+    return items
+
+
+def run_asyncio_section(
+    args: argparse.Namespace, libs: dict[str, Any], watchdog: Watchdog
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Measure and print the asyncio section; returns (rows, floors, errors)."""
+    print()
+    print("asyncio: awaited calls on the default asyncio loop (sync rtt: plain blocking calls)")
+    header = (
+        f"{'kind':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
+        f"{'zmq.asyncio':>28}  {'purezmq.asyncio':>28}  ratio"
+    )
+    print(header)
+    print("-" * (len(header) + 18))
+    tmpdir = tempfile.mkdtemp(prefix="zbench-aio")
+    rows: list[dict[str, Any]] = []
+    errors = 0
+    try:
+        for seq, (kind, tr, size, count) in enumerate(asyncio_items(args)):
+            sc = "thr" if kind == "thr" else "lat"
+            best: dict[str, dict[str, Any] | None] = {"zmq": None, "purezmq": None}
+            errs: dict[str, str | None] = {"zmq": None, "purezmq": None}
+            for _rep in range(args.repeat):
+                for lib in ("zmq", "purezmq"):
+                    if libs.get(lib) is None or errs[lib]:
+                        continue
+                    tag = f"aio-{LIB_LABEL[lib]}-{seq}-{_rep}"
+                    watchdog.arm(f"{AIO_LABEL[lib]} {kind} {tr}", MEASURE_DEADLINE)
+                    try:
+                        res = AIO_MEASURE[kind](lib, tr, size, count, tmpdir, tag)
+                    except Exception as e:  # noqa: BLE001 - one failure must not end the run
+                        errs[lib] = f"{type(e).__name__}: {e}"
+                        res = None
+                    finally:
+                        watchdog.disarm()
+                        kill_all_children()
+                    if res is not None:
+                        best[lib] = better(sc, best[lib], res)
+            ratio = ratio_of(sc, best["zmq"], best["purezmq"])
+            rows.append(
+                {
+                    "scenario": "asyncio",
+                    "kind": kind,
+                    "transport": tr,
+                    "size": size,
+                    "count": count,
+                    "pyzmq": best["zmq"],
+                    "purezmq": best["purezmq"],
+                    "ratio": ratio,
+                    "errors": {LIB_LABEL[k]: v for k, v in errs.items() if v},
+                }
+            )
+            print(
+                f"{kind:<9}{tr:<10}{fmt_size(size):>7}  {count:>8}  "
+                f"{fmt_figure(sc, best['zmq'], errs['zmq']):>28}  "
+                f"{fmt_figure(sc, best['purezmq'], errs['purezmq']):>28}  "
+                f"{fmt_ratio(sc, ratio)}",
+                flush=True,
+            )
+            for k, v in errs.items():
+                if v:
+                    errors += 1
+                    print(f"    ! {AIO_LABEL[k]}: {v}", flush=True)
+    finally:
+        kill_all_children()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+    def find(kind: str, tr: str) -> dict[str, Any] | None:
+        return next((r for r in rows if r["kind"] == kind and r["transport"] == tr), None)
+
+    floors = []
+    notes = []
+    for tr in dict.fromkeys(r["transport"] for r in rows):
+        for kind, op, limit in (("thr", ">=", 1.0), ("rtt", "<=", 1.0)):
+            r = find(kind, tr)
+            v = r["ratio"] if r else None
+            okay = v is not None and (v >= limit if op == ">=" else v <= limit)
+            floors.append(
+                {
+                    "floor": f"asyncio {tr} {kind} {'≥' if op == '>=' else '≤'} {limit}× zmq.asyncio",
+                    "status": "PASS" if okay else "FAIL",
+                    "value": v,
+                }
+            )
+        a, s = find("rtt", tr), find("sync rtt", tr)
+        if a and s and a["purezmq"] and s["purezmq"]:
+            notes.append(f"{tr} {a['purezmq']['rtt_us'] / s['purezmq']['rtt_us']:.2f}×")
+    print()
+    if notes:
+        print("purezmq awaited rtt / blocking rtt: " + ", ".join(notes))
+    print("asyncio " + fmt_floors(floors))
+    return rows, floors, errors
+
+
+# ============================================================================================
 # Main
 # ============================================================================================
 
 
 def plan(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
-    scen = ["thr", "lat", "idle"] if args.scenario == "all" else [args.scenario]
+    scen = ["thr", "lat", "idle", "pubsub"] if args.scenario == "all" else [args.scenario]
     transports = [t.strip() for t in args.transport.split(",") if t.strip()]
     div = 10 if args.quick else 1
     items: list[tuple[str, str, int, int]] = []
@@ -611,6 +1073,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
             for tr in transports:
                 n = args.count or max(500, LAT_COUNT // div)
                 items.append(("lat", tr, LAT_SIZE, n))
+        elif sc == "pubsub":
+            items.extend(pubsub_items(args))
+        elif sc == "asyncio":
+            pass  # its own section: run_asyncio_section
         else:
             items.append(("idle", "tcp", 0, 0))
     return items
@@ -656,6 +1122,7 @@ def evaluate_floors(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "value": pure["cpu_s"],
                 }
             )
+    floors.extend(pubsub_floors(rows))
     return floors
 
 
@@ -698,7 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(description="purezmq vs pyzmq benchmark (ratios purezmq/pyzmq)")
     p.add_argument("--quick", action="store_true", help="counts divided by 10")
-    p.add_argument("--scenario", default="all", choices=["thr", "lat", "idle", "all"])
+    p.add_argument("--scenario", default="all", choices=["thr", "lat", "idle", "pubsub", "asyncio", "all"])
     p.add_argument(
         "--transport",
         default="tcp,ipc,inproc",
@@ -845,6 +1312,11 @@ def main(argv: list[str] | None = None) -> int:
             "copying one."
         )
     print(fmt_floors(floors))
+    if args.scenario in ("asyncio", "all"):
+        aio_rows, aio_floors, aio_errors = run_asyncio_section(args, libs, watchdog)
+        rows.extend(aio_rows)
+        floors.extend(aio_floors)
+        errors += aio_errors
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

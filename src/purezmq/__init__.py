@@ -9,6 +9,8 @@ wire-compatible ZMTP implementation that talks to any libzmq peer.
 from __future__ import annotations
 
 from . import constants, error
+from ._proxy import device, proxy, proxy_steerable
+from ._transport._endpoint import IPC_PATH_MAX as IPC_PATH_MAX_LEN
 from .constants import *  # noqa: F401,F403
 from .error import (
     Again,
@@ -36,9 +38,7 @@ from .sugar import (
     zmq_version,
     zmq_version_info,
 )
-from ._proxy import device, proxy, proxy_steerable
 from .sugar.version import __version__
-from ._transport._endpoint import IPC_PATH_MAX as IPC_PATH_MAX_LEN
 
 COPY_THRESHOLD = 65536
 DRAFT_API = False

@@ -221,7 +221,10 @@ class Pipe:
                 self._rq = q
                 msg = q.popleft()
                 self._read += 1
-                wake = False
+                self._read_pub = self._read
+                wake = self._writer_blocked and self._written - self._read_pub <= self.lwm
+                if wake:
+                    self._writer_blocked = False
         if wake:
             self.writer_wake()
         return msg

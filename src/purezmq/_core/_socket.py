@@ -182,6 +182,8 @@ class SocketBase:
         d["_io_rr"] = 0
         d["copy_threshold"] = copy_threshold
         d["_watchers"] = ()
+        #: When a connection of this socket last wrote from the sending thread (try_direct).
+        d["_last_direct"] = 0.0
 
     # -- commands from other threads ----------------------------------------------------
     def _post(self, kind: int, link: Any) -> None:
@@ -252,7 +254,7 @@ class SocketBase:
 
     def _attach(self, link: Link) -> None:
         """Adopt a connected peer (lock held)."""
-        if self._closed:
+        if self._closed or link.closed:
             link.close()
             return
         if not self._routing.attach(link):
@@ -357,6 +359,105 @@ class SocketBase:
                 self._routing.end(tx)
                 return tracker
         return self._send_slow(data, flags, tracker, None)
+
+    def send_multipart(
+        self, parts: Any, flags: int = 0, copy: bool = True, track: bool = False
+    ) -> Any:
+        """Send a whole message at once: one lock, so concurrent senders never interleave."""
+        frames = []
+        holders = None
+        tracker = None
+        for part in parts:
+            if type(part) is bytes and copy:
+                frames.append(part)
+                tracker = None
+                continue
+            frame, tracker, holder = self._coerce_frame(part, copy, track)
+            frames.append(frame)
+            if holder is not None:
+                holders = (holders or []) + [holder]
+        if not frames:
+            raise TypeError("send_multipart requires at least one frame")
+        msg: Any = frames
+        if holders is not None:
+            msg = TrackedMsg(frames)
+            msg.holders = holders
+        st = self._st
+        more = flags & SNDMORE
+        timeo = self._opts.sndtimeo
+        nowait = flags & DONTWAIT or timeo == 0
+        deadline = None
+        while True:
+            with self._lock:
+                self._check_usable()
+                if self._cmds:
+                    self._process_cmds()
+                routing = self._routing
+                tx = st.tx
+                if tx is not None:  # continuing a message begun with send(..., SNDMORE)
+                    tx.extend(frames)
+                    if holders is not None:
+                        st.tx_holders = (st.tx_holders or []) + holders
+                    if not more:
+                        st.tx = None
+                        routing.end(self._tracked(tx) if st.tx_holders is not None else tx)
+                    return tracker
+                if more:
+                    if routing.begin(frames[0], True):
+                        st.tx = frames
+                        st.tx_holders = holders
+                        return tracker
+                elif len(frames) == 1 and holders is None:
+                    if routing.send(msg):
+                        return tracker
+                elif routing.begin(frames[0], len(frames) > 1):
+                    routing.end(msg)
+                    return tracker
+            if nowait:
+                raise Again()
+            if deadline is None and timeo > 0:
+                deadline = _monotonic() + timeo / 1000.0
+            if not self._wait(deadline):
+                raise Again()
+
+    def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
+        """Receive every frame of one message at once."""
+        st = self._st
+        with self._lock:
+            rx = st.rx
+            if rx is not None:  # the rest of a message begun with recv()
+                rest = rx[st.rx_pos + 1 :]
+                link = st.rx_link
+                st.rx = None
+                st.rcvmore = 0
+                return self._frames_out(rx, rest, copy, link)
+            if st.dead:
+                self._check_usable()
+            if self._cmds:
+                self._process_cmds()
+            msg = self._routing.recv()
+            if msg is not None:
+                st.rcvmore = 0
+                if copy:
+                    return [f if type(f) is bytes else bytes(f) for f in msg]
+                return self._frames_out(msg, msg, copy, self._routing.last_link())
+        frame = self._recv_slow(flags, copy)
+        # The first frame came through the blocking path; the rest is already here.
+        with self._lock:
+            rx = st.rx
+            if rx is None:
+                return [frame]
+            rest = rx[st.rx_pos + 1 :]
+            link = st.rx_link
+            st.rx = None
+            st.rcvmore = 0
+            return [frame] + self._frames_out(rx, rest, copy, link)
+
+    def _frames_out(self, msg: Any, frames: Any, copy: bool, link: Any) -> Any:
+        if copy:
+            return [f if type(f) is bytes else bytes(f) for f in frames]
+        last = len(frames) - 1
+        return [self._out_frame(f, link, i < last, msg) for i, f in enumerate(frames)]
 
     def _tracked(self, frames: List[Any]) -> Any:
         msg = TrackedMsg(frames)
@@ -691,50 +792,55 @@ class SocketBase:
             io.post(session.start)
 
     def unbind(self, addr: str) -> None:
-        """Stop accepting on an endpoint (the resolved string LAST_ENDPOINT gave)."""
-        ep = parse_endpoint(addr)
-        with self._lock:
-            self._check_usable()
-            if ep.transport == "inproc":
-                if ep.address not in self._inproc_bound:
-                    raise ZMQError(_errno.ENOENT)
-                self._inproc_bound.remove(ep.address)
-                self.context._inproc.unbind(ep.address, self)
-                return
-            key = str(ep)
-            items = self._endpoints.get(key)
-            listeners = [x for x in items or () if isinstance(x, AcceptListener)]
-            if not listeners:
-                raise ZMQError(_errno.ENOENT)
-            for x in listeners:
-                items.remove(x)  # type: ignore[union-attr]
-                x.io.post(x.close)
-            if not items:
-                del self._endpoints[key]
+        """Stop an endpoint: a bind (by the resolved string LAST_ENDPOINT gave) or a connect.
+
+        As in libzmq, unbind and disconnect are the same operation; ENOENT if unknown.
+        """
+        self._term_endpoint(addr)
 
     def disconnect(self, addr: str) -> None:
-        """Drop a connection made by connect(); queued messages still go out within LINGER."""
+        """Drop a connect() (or bind) endpoint; queued messages still go out within LINGER."""
+        self._term_endpoint(addr)
+
+    def _term_endpoint(self, addr: str) -> None:
         ep = parse_endpoint(addr)
         with self._lock:
             self._check_usable()
+            if self._cmds:
+                self._process_cmds()
             key = str(ep)
-            items = self._endpoints.get(key)
-            conns = [x for x in items or () if not isinstance(x, AcceptListener)]
-            if not conns:
+            items = self._endpoints.pop(key, None)
+            if ep.transport == "inproc" and ep.address in self._inproc_bound:
+                # inproc unbind only unregisters the name (libzmq 4.0.8): pipes live on.
+                self._inproc_bound.remove(ep.address)
+                self.context._inproc.unbind(ep.address, self)
+                items = (items or []) + [None]
+            if not items:
                 raise ZMQError(_errno.ENOENT)
-            for x in conns:
-                items.remove(x)  # type: ignore[union-attr]
-                if isinstance(x, Link):
+            routing = self._routing
+            for x in items:
+                if x is None:
+                    continue
+                if isinstance(x, AcceptListener):
+                    x.release_path()
+                    x.io.post(x.close)
+                    # libzmq closes the connections the listener accepted, within linger.
+                    for session in x.sessions():
+                        link = session.socket_link
+                        if link is not None:
+                            routing.link_ended(link)
+                            link.close()
+                            link.inp.drain()
+                        session.io.post(session.socket_stop)
+                elif isinstance(x, Link):
                     self._terminate_link(x)
                 else:
                     link = x.socket_link
                     if link is not None:
                         # Forget it here; the session closes it and flushes within linger.
-                        self._routing.link_ended(link)
+                        routing.link_ended(link)
                         link.inp.drain()
                     x.io.post(x.socket_stop)
-            if not items:
-                del self._endpoints[key]
 
     # -- closing ------------------------------------------------------------------------
     @property
@@ -766,6 +872,7 @@ class SocketBase:
             for items in self._endpoints.values():
                 for x in items:
                     if isinstance(x, AcceptListener):
+                        x.release_path()
                         x.io.post(x.close)
                         listener_ios.add(x.io)
                     elif isinstance(x, Link):

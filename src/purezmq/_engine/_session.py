@@ -24,10 +24,11 @@ import logging
 import os
 import random
 import socket
+import threading
 from typing import Any, Optional
 
 from .._core._options import conflating
-from .._pipe import Link
+from .._pipe import RESYNC, Link
 from .._transport._endpoint import (
     format_ipc,
     format_tcp,
@@ -82,10 +83,13 @@ class AcceptSession(Session):
     """One accepted connection; lives and dies with its engine."""
 
     def __init__(self, core: Any, io: Any, options: Any, endpoint: str,
-                 sock: socket.socket) -> None:
+                 sock: socket.socket, listener: Any = None) -> None:
         super().__init__(core, io, options, endpoint)
         self._sock = sock
         self.socket_link: Optional[Link] = None
+        self.listener = listener
+        if listener is not None:
+            listener.track(self)
 
     def start(self) -> None:
         if self.closing:
@@ -116,10 +120,22 @@ class AcceptSession(Session):
         self.finished = True
         if self._linger_timer is not None:
             self._linger_timer.cancel()
+        if self.listener is not None:
+            self.listener.untrack(self)
         self.core._session_finished(self)
 
     def socket_stop(self) -> None:
+        """unbind() or close(): finish within linger (the socket closed its end if any)."""
+        if self.engine is None or self.socket_link is None:
+            self.closing = True
+            self.terminate()
+            return
         self._socket_closed()
+
+    def terminate(self) -> None:
+        super().terminate()
+        if self.listener is not None:
+            self.listener.untrack(self)
 
 
 class ConnectSession(Session):
@@ -252,6 +268,8 @@ class ConnectSession(Session):
                 # publishers forget what the old connection subscribed to.
                 if self.options.type in (SUB, XSUB):
                     engine._skipping = True
+                elif self.options.type in (PUB, XPUB) and self.link is not None:
+                    self.link.out.force_write(RESYNC)  # before the new connection's list
                 self.core._hiccup_from_session(s_end)
             self._connected_once = True
             engine.attach_link(self.link)  # type: ignore[arg-type]
@@ -335,6 +353,25 @@ class AcceptListener:
         self.fd = -1
         self.endpoint = ""
         self.dead = False
+        self._sessions_lock = threading.Lock()
+        self._sessions: set = set()
+
+    def track(self, session: Any) -> None:
+        with self._sessions_lock:
+            self._sessions.add(session)
+
+    def untrack(self, session: Any) -> None:
+        with self._sessions_lock:
+            self._sessions.discard(session)
+
+    def sessions(self) -> list:
+        """The connections this listener accepted that are still alive (any thread)."""
+        with self._sessions_lock:
+            return list(self._sessions)
+
+    def release_path(self) -> None:
+        """Synchronously give up the endpoint name (ipc: unlink now, in the caller's thread,
+        so a new bind of the same path right after cannot lose its file to us)."""
 
     def start(self) -> None:
         if self.dead or self.sock is None:
@@ -358,7 +395,7 @@ class AcceptListener:
             self._tune(conn)
             self.core._monitor_event(EVENT_ACCEPTED, conn.fileno(), self.endpoint)
             io = self.core._pick_io_quiet() or self.io
-            session = AcceptSession(self.core, io, self.options, self.endpoint, conn)
+            session = AcceptSession(self.core, io, self.options, self.endpoint, conn, self)
             io.post(session.start)
 
     def _accept_ok(self, conn: socket.socket) -> bool:
@@ -375,11 +412,8 @@ class AcceptListener:
             fd = self.fd
             self.io.unregister(fd)
             self.sock.close()
-            self._cleanup()
+            self.release_path()
             self.core._monitor_event(EVENT_CLOSED, fd, self.endpoint)
-
-    def _cleanup(self) -> None:
-        pass
 
 
 class TcpListener(AcceptListener):
@@ -440,11 +474,15 @@ class IpcListener(AcceptListener):
             core._monitor_event(EVENT_BIND_FAILED, exc.errno or 0, format_ipc(path))
             raise ZMQError(exc.errno or _errno.EINVAL) from None
         self.path = path
+        self._released = False
         self.sock = sock
         self.fd = sock.fileno()
         self.endpoint = format_ipc(path)
 
-    def _cleanup(self) -> None:
+    def release_path(self) -> None:
+        if self._released:
+            return
+        self._released = True
         if not self.path.startswith("\0"):
             try:
                 os.unlink(self.path)

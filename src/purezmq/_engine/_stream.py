@@ -148,7 +148,6 @@ class StreamEngine:
         self._codec: Any = None
         #: The direct-write fast path is open (handshake done, link attached, healthy).
         self._direct_ok = False
-        self._last_direct = 0.0
         self._link: Optional[Link] = None
         self._decoder: Any = None
         self._encode = encode_messages
@@ -512,14 +511,17 @@ class StreamEngine:
         if not self._direct_ok:
             return False
         now = _monotonic()
-        if now - self._last_direct < DIRECT_GAP:
+        core = self.session.core
+        # The gap is per socket: a PUB fanning out to many peers must not make one syscall
+        # per subscriber per message.
+        if now - core._last_direct < DIRECT_GAP:
             return False
         if not self._wlock.acquire(False):
             return False
         try:
             if not self._direct_ok or self._out.size or self._writing or self.dead:
                 return False
-            self._last_direct = now
+            core._last_direct = now
             out = self._out
             dry = self._collect(self._link, out)  # type: ignore[arg-type]
             try:

@@ -33,10 +33,6 @@ class Endpoint:
         return f"{self.transport}://{self.address}"
 
 
-def _fail(errno: int, endpoint: str) -> ZMQError:
-    return ZMQError(errno)
-
-
 def parse_endpoint(endpoint: str) -> Endpoint:
     if "://" not in endpoint:
         raise ZMQError(_errno.EINVAL)
@@ -51,10 +47,12 @@ def parse_endpoint(endpoint: str) -> Endpoint:
 
 
 # -- tcp ----------------------------------------------------------------------------------
-def _split_host_port(address: str) -> Tuple[str, str]:
+def _split_host_port(address: str, *, empty_host: int = _errno.EINVAL) -> Tuple[str, str]:
     host, sep, port = address.rpartition(":")
-    if not sep or not host or not port:
+    if not sep or not port:
         raise ZMQError(_errno.EINVAL)
+    if not host:
+        raise ZMQError(empty_host)
     if host.startswith("["):
         if not host.endswith("]"):
             raise ZMQError(_errno.EINVAL)
@@ -117,7 +115,7 @@ def _is_ipv4_literal(host: str) -> bool:
 
 def resolve_tcp_bind(address: str, ipv6: bool) -> Tuple[int, Tuple[Any, ...]]:
     """(family, sockaddr) for a tcp bind address; port 0 means "any free port"."""
-    host, port_s = _split_host_port(address)
+    host, port_s = _split_host_port(address, empty_host=_errno.ENODEV)
     port = _parse_port(port_s, wildcard=True)
     if host == "*":
         if ipv6 and socket.has_ipv6:

@@ -37,9 +37,8 @@ class InprocRegistry:
             self._bound[name] = sock
             pending = self._pending.pop(name, [])
         for connector, c_end, b_end, copts in pending:
-            if c_end.closed:
-                continue
-            self._wire(connector, c_end, b_end, copts, sock, deferred=True)
+            # Even a connector that has closed since: what it queued is still delivered.
+            self._wire(connector, c_end, b_end, copts, sock, from_bind=True)
             sock._attach(b_end)
 
     def is_bound(self, name: str) -> bool:
@@ -78,18 +77,21 @@ class InprocRegistry:
             if opts.type != ROUTER:
                 sock._attach(c_end)
             return c_end
-        self._wire(sock, c_end, b_end, opts, binder, deferred=False)
+        self._wire(sock, c_end, b_end, opts, binder, from_bind=False)
         sock._attach(c_end)
         return c_end
 
     def _wire(self, connector: Any, c_end: Link, b_end: Link, copts: Any, binder: Any,
-              deferred: bool) -> None:
+              from_bind: bool) -> None:
+        """Join a connector's pipes to the binder (whose lock the caller holds if from_bind;
+        the caller then attaches ``b_end`` itself)."""
         bopts = binder._opts
         c_end.out.set_hwm(_sum_hwm(copts.sndhwm, bopts.rcvhwm))
         b_end.out.set_hwm(_sum_hwm(bopts.sndhwm, copts.rcvhwm))
         c_end.identity = bopts.identity
         b_end.owner = binder
-        if deferred and copts.type == ROUTER:
-            connector._attach_from_session(c_end)
-        if not deferred:
+        if from_bind:
+            if copts.type == ROUTER and not c_end.closed:
+                connector._attach_from_session(c_end)  # it waited for the binder's identity
+        else:
             binder._attach_from_session(b_end)

@@ -9,9 +9,10 @@ child process; the plain ones run in the caller's thread when ``start()`` is cal
 
 from __future__ import annotations
 
-from .._proxy import proxy
-from ..constants import DeviceType
-from . import (
+# pyzmq's zmq.devices exposes these too (and its submodules as attributes)
+from .._proxy import proxy  # noqa: F401
+from ..constants import DeviceType  # noqa: F401
+from . import (  # noqa: F401
     basedevice,
     monitoredqueue,
     monitoredqueuedevice,

@@ -48,7 +48,9 @@ class Device:
     context_factory: Callable[[], Any] = Context.instance
 
     def __init__(
-        self, device_type: int = QUEUE, in_type: Optional[int] = None,
+        self,
+        device_type: int = QUEUE,
+        in_type: Optional[int] = None,
         out_type: Optional[int] = None,
     ) -> None:
         if in_type is None:

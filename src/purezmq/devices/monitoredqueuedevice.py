@@ -15,8 +15,14 @@ class MonitoredQueueBase(ProxyBase):
     _in_prefix = b""
     _out_prefix = b""
 
-    def __init__(self, in_type: int, out_type: int, mon_type: int = PUB,
-                 in_prefix: bytes = b"in", out_prefix: bytes = b"out") -> None:
+    def __init__(
+        self,
+        in_type: int,
+        out_type: int,
+        mon_type: int = PUB,
+        in_prefix: bytes = b"in",
+        out_prefix: bytes = b"out",
+    ) -> None:
         ProxyBase.__init__(self, in_type=in_type, out_type=out_type, mon_type=mon_type)
         self._in_prefix = in_prefix
         self._out_prefix = out_prefix

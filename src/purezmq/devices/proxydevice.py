@@ -41,8 +41,9 @@ class ProxyBase:
 
     def _setup_sockets(self) -> Any:
         ins, outs = Device._setup_sockets(self)  # type: ignore[arg-type]
-        mons = _extra_socket(self, self.mon_type, self._mon_sockopts, self._mon_binds,
-                             self._mon_connects)
+        mons = _extra_socket(
+            self, self.mon_type, self._mon_sockopts, self._mon_binds, self._mon_connects
+        )
         return ins, outs, mons
 
     def run_device(self) -> None:

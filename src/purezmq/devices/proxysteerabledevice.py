@@ -14,10 +14,14 @@ __all__ = ["ProxySteerable", "ThreadProxySteerable", "ProcessProxySteerable"]
 class ProxySteerableBase:
     """Adds the control socket (``ctrl_type``) and its ``*_ctrl`` methods."""
 
-    def __init__(self, in_type: int, out_type: int, mon_type: int = PUB,
-                 ctrl_type: Optional[int] = None) -> None:
-        super().__init__(in_type=in_type, out_type=out_type,  # type: ignore[call-arg]
-                         mon_type=mon_type)
+    def __init__(
+        self, in_type: int, out_type: int, mon_type: int = PUB, ctrl_type: Optional[int] = None
+    ) -> None:
+        super().__init__(
+            in_type=in_type,
+            out_type=out_type,  # type: ignore[call-arg]
+            mon_type=mon_type,
+        )
         self.ctrl_type = ctrl_type
         self._ctrl_binds: List[str] = []
         self._ctrl_connects: List[str] = []
@@ -43,8 +47,13 @@ class ProxySteerableBase:
 
     def _setup_sockets(self) -> Any:
         ins, outs, mons = super()._setup_sockets()  # type: ignore[misc]
-        ctrls = _extra_socket(self, self.ctrl_type, self._ctrl_sockopts,  # type: ignore[arg-type]
-                              self._ctrl_binds, self._ctrl_connects)
+        ctrls = _extra_socket(
+            self,
+            self.ctrl_type,
+            self._ctrl_sockopts,  # type: ignore[arg-type]
+            self._ctrl_binds,
+            self._ctrl_connects,
+        )
         return ins, outs, mons, ctrls
 
     def run_device(self) -> None:

@@ -79,8 +79,7 @@ class Pub(Routing):
         pass
 
     def hiccup(self, link: Link) -> None:
-        """Our connection to a subscriber was remade: it will send its list again."""
-        self._on_unheld(self.subs.remove_link(link))
+        """Nothing to do here: the session put RESYNC in the inbound pipe, in order."""
 
     def activate_in(self, link: Link) -> None:
         if link.attached:
@@ -112,6 +111,11 @@ class Pub(Routing):
             if msg is DELIMITER:
                 self.link_ended(link)
                 return
+            if msg is RESYNC:
+                # Our connection to this subscriber was remade: what the old connection
+                # subscribed to is gone; the new one sends its list after this marker.
+                self._on_unheld(self.subs.remove_link(link))
+                continue
             kind = _subscription(msg)
             if kind is None:
                 self._upstream(msg)

@@ -30,7 +30,10 @@ class LoadBalancer:
     def detach(self, link: Link) -> None:
         if link.out_active:
             link.out_active = False
-            self.active.remove(link)
+            i = self.active.index(link)
+            del self.active[i]
+            if i < self._cur:
+                self._cur -= 1  # keep pointing at the same next peer
 
     activate = attach
 
@@ -109,7 +112,10 @@ class FairQueue:
     def detach(self, link: Link) -> None:
         if link.in_active:
             link.in_active = False
-            self.active.remove(link)
+            i = self.active.index(link)
+            del self.active[i]
+            if i < self._cur:
+                self._cur -= 1
 
     def _drop(self, i: int) -> None:
         active = self.active

@@ -120,12 +120,12 @@ class SubscriberMap:
         """Subscribe ``link``; True if no peer held the topic before (it is new)."""
         subs = self.topics.get(topic)
         new = subs is None
-        if new:
+        if subs is None:
             subs = self.topics[topic] = {}
             self._lengths.add(len(topic))
         elif link in subs:
             return False  # a repeated subscribe from the same peer changes nothing
-        subs[link] = 1  # type: ignore[index]
+        subs[link] = 1
         self.by_link.setdefault(link, {})[topic] = 1
         return new
 

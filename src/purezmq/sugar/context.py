@@ -10,7 +10,7 @@ from weakref import WeakSet
 
 from .. import constants
 from .._core._context import ContextBase
-from ..constants import LINGER, ContextOption, SocketOption, _OptType, _option_type
+from ..constants import LINGER, ContextOption, SocketOption, _option_type, _OptType
 from ..error import ZMQError
 from .attrsettr import AttributeSetter
 from .socket import Socket

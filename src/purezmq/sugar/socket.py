@@ -371,6 +371,8 @@ class Socket(AttributeSetter):
                 raise TypeError(
                     f"Frame {i} ({rmsg}) does not support the buffer interface."
                 ) from None
+        if type(self).send is Socket.send:
+            return self._core.send_multipart(parts, flags, copy, track)
         last = len(parts) - 1
         for part in parts[:last]:
             self.send(part, SNDMORE | flags, copy=copy, track=track)
@@ -378,6 +380,8 @@ class Socket(AttributeSetter):
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list:
         """Receive every frame of one message."""
+        if type(self).recv is Socket.recv:
+            return self._core.recv_multipart(flags, copy, track)
         parts = [self.recv(flags, copy=copy, track=track)]
         while self._rcvmore:
             parts.append(self.recv(flags, copy=copy, track=track))

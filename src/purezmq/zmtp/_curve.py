@@ -621,7 +621,7 @@ class CurveDecoder:
         self._prefix = prefix
         self._last = last_nonce
         self._verify = verify_nonces
-        self._max = maxmsgsize
+        self._max = maxmsgsize if maxmsgsize >= 0 else 1 << 48  # garbage beyond 256 TiB
         self._tail = b""
         self._frames: List[bytes] = []
         self._body: Optional[bytearray] = None

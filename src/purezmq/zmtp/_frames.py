@@ -31,6 +31,8 @@ COMMAND = 0x04
 
 #: A body this large that is cut by a chunk boundary is collected in its own buffer.
 BIG_BODY = 32 * 1024
+#: Sizes beyond this (256 TiB) are treated as a corrupt stream even without MAXMSGSIZE.
+MAX_FRAME_SIZE = 1 << 48
 #: Frames at least this large are sent by reference (scatter/gather), not copied.
 ZEROCOPY_MIN = 16 * 1024
 #: A large body's buffer starts at most this big and grows (doubling) as bytes arrive, so a
@@ -132,7 +134,8 @@ class V3Decoder:
     ) -> None:
         self._tail = b""
         self._frames: Message = []
-        self._max = maxmsgsize
+        # No frame is ever larger than this, MAXMSGSIZE or not: a bigger size is garbage.
+        self._max = maxmsgsize if maxmsgsize >= 0 else MAX_FRAME_SIZE
         self._body: Optional[bytearray] = None
         self._body_pos = 0
         self._body_size = 0
@@ -280,7 +283,8 @@ class V1Decoder:
     def __init__(self, maxmsgsize: int = -1) -> None:
         self._tail = b""
         self._frames: Message = []
-        self._max = maxmsgsize
+        # No frame is ever larger than this, MAXMSGSIZE or not: a bigger size is garbage.
+        self._max = maxmsgsize if maxmsgsize >= 0 else MAX_FRAME_SIZE
 
     def body_buffer(self) -> Optional[memoryview]:
         return None

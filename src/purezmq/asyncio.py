@@ -1,0 +1,856 @@
+"""asyncio support with pyzmq's ``zmq.asyncio`` API: sockets whose send/recv/poll return
+futures.
+
+    import purezmq.asyncio as zaio
+
+    ctx = zaio.Context.instance()
+    sock = ctx.socket(zmq.PULL)
+    msg = await sock.recv_multipart()
+
+Theory of operation
+-------------------
+pyzmq drives its asyncio sockets from the edge-triggered ``ZMQ_FD``: register the FD with
+the loop, and on every readiness re-read ``ZMQ_EVENTS``. That is the source of a family of
+lost-wake-up bugs (field lessons 28/29) and it needs ``add_reader``, which the Proactor loop
+lacks. purezmq has no such indirection: the socket core calls *watchers* (``add_watcher``)
+from whichever thread changed its state -- an I/O thread that filled an empty pipe, a peer
+socket's thread that drained a full one, ``close()``, context shutdown. A watcher here only
+does ``loop.call_soon_threadsafe(wake)`` (plain ``call_soon`` when the change happens on the
+loop's own thread, e.g. an inproc peer on the same loop), coalesced so at most one ``wake`` is
+scheduled per socket at a time. So wake-ups come straight from the engine; nothing polls.
+
+Each socket keeps FIFO queues of pending receives and sends (:class:`_Waiters`). An
+operation first tries the core with ``NOBLOCK`` when nobody is queued ahead of it; only if
+that says ``Again`` is it queued, and the queue is tried once more right after (a state
+change between the attempt and the queueing found no waiter to wake). ``wake`` retries the
+queue heads until ``Again``: the contract is edge-triggered, so the retry loop runs to
+exhaustion before waiting again.
+
+Guarantees, and why they hold:
+
+* A receive happens only while its future is still pending, and its result is set in the
+  same synchronous step (no ``await`` between taking the message and ``set_result``): a
+  cancelled receive never consumed anything, so cancellation never loses a message.
+* ``recv_multipart`` takes every frame in one step (libzmq delivers messages atomically:
+  once the first frame is there, all are), so nothing ever leaves half a message behind.
+  The deserialising receives (``recv_json`` ...) decode in that same step instead of
+  chaining a second future, which is where pyzmq can drop a message on cancellation.
+* Waiters are served strictly in arrival order; a ``DONTWAIT`` call never overtakes them.
+* ``close()`` cancels pending futures (as pyzmq); a socket closed under us (from another
+  thread, or by ``Context.destroy()``) is noticed by the watcher and cancels them too. A
+  terminated context fails them with ``ContextTerminated`` (pyzmq leaves them hanging).
+* RCVTIMEO/SNDTIMEO: the future fails with ``Again`` after that many ms.
+
+Ownership: the queues are touched only on the loop thread. The watcher reads two ``deque``
+lengths and a flag from other threads and never blocks. The watcher belongs to the private
+``_Waiters`` object, not to the public socket, so the core never keeps the public socket
+alive (a forgotten socket is still garbage-collected and closed, as in pyzmq).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import select as _select
+import selectors
+import warnings
+from collections import deque
+from functools import partial
+from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+
+from . import constants as _c
+from .error import Again, ZMQError
+from .sugar.context import Context as _SyncContext
+from .sugar.poll import Poller as _SyncPoller
+from .sugar.socket import Socket as _SyncSocket
+
+__all__ = ["Context", "Socket", "Poller", "ZMQEventLoop", "install"]
+
+# Plain ints on the hot paths.
+NOBLOCK = 1
+SNDMORE = 2
+POLLIN = 1
+POLLOUT = 2
+POLLERR = 4
+_EVENTS = int(_c.EVENTS)
+_ENOTSOCK = int(_c.ENOTSOCK)
+
+_get_running_loop = asyncio._get_running_loop  # C: the loop running in this thread, or None
+
+
+class ProactorSelectorThreadWarning(RuntimeWarning):
+    """pyzmq's warning about an extra selector thread under Proactor. purezmq sockets need no
+    ``add_reader`` (only raw file descriptors in a Poller do), so it is never raised."""
+
+
+def _loop_for_call() -> Any:
+    """The running loop; outside one, pyzmq's warning and the thread's default loop."""
+    loop = _get_running_loop()
+    if loop is None:
+        warnings.warn(
+            "No running event loop. zmq.asyncio should be used from within an asyncio loop.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            loop = asyncio.get_event_loop()
+    return loop
+
+
+# -- the per-socket waiting machinery ------------------------------------------------------
+class _Op:
+    """One queued send or receive: ``fn(*args)`` performs it without blocking."""
+
+    __slots__ = ("fut", "fn", "args", "timer", "state")
+
+    def __init__(self, fut: Any, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
+        self.fut = fut
+        self.fn = fn
+        self.args = args
+        self.timer: Any = None
+        #: 0 queued; 1 queued but already done (counted in ``dead``); 2 out of the queue
+        self.state = 0
+
+
+class _Waiters:
+    """Pending sends and receives of one core socket, served on one event loop."""
+
+    __slots__ = ("core", "loop", "recv_q", "send_q", "scheduled", "watching", "dead", "watcher")
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        # One bound-method object: the core removes watchers by identity.
+        self.watcher = self.notify
+        self.loop: Any = None
+        self.recv_q: Deque[_Op] = deque()
+        self.send_q: Deque[_Op] = deque()
+        self.scheduled = False
+        self.watching = False
+        self.dead = 0
+
+    def bind(self, loop: Any) -> None:
+        """Serve futures of ``loop`` from now on (a socket may move between loops, one at
+        a time, as in pyzmq; what was pending on the previous loop is cancelled)."""
+        if self.loop is not None:
+            self._drop_all()
+        self.loop = loop
+        self.scheduled = False
+        if not self.watching:
+            self.core.add_watcher(self.watcher)
+            self.watching = True
+
+    def unwatch(self) -> None:
+        if self.watching:
+            self.watching = False
+            self.core.remove_watcher(self.watcher)
+
+    # any thread ----------------------------------------------------------------------------
+    def notify(self) -> None:
+        """The core's state may have changed: schedule one ``wake`` if anybody waits."""
+        if self.scheduled or not (self.recv_q or self.send_q):
+            return
+        loop = self.loop
+        if loop is None:
+            return
+        self.scheduled = True
+        try:
+            if _get_running_loop() is loop:
+                loop.call_soon(self.wake)
+            else:
+                loop.call_soon_threadsafe(self.wake)
+        except RuntimeError:  # the loop is closed: nobody left to wake
+            self.scheduled = False
+
+    # loop thread ---------------------------------------------------------------------------
+    def wake(self) -> None:
+        self.scheduled = False  # first: a change while we serve schedules another wake
+        if self.core._closed:
+            self.cancel_all()
+            return
+        if self.recv_q:
+            self.serve(self.recv_q)
+        if self.send_q:
+            self.serve(self.send_q)
+
+    def serve(self, q: Deque[_Op]) -> None:
+        """Complete queued operations from the head until one would block."""
+        while q:
+            op = q[0]
+            fut = op.fut
+            if fut.done():
+                self._pop_dead(q)
+                continue
+            try:
+                result = op.fn(*op.args)
+            except Again:
+                return
+            except Exception as e:  # noqa: BLE001 - the caller sees it through its future
+                q.popleft()
+                op.state = 2
+                if op.timer is not None:
+                    op.timer.cancel()
+                fut.set_exception(e)
+            else:
+                q.popleft()
+                op.state = 2
+                if op.timer is not None:
+                    op.timer.cancel()
+                fut.set_result(result)
+
+    def _pop_dead(self, q: Deque[_Op]) -> None:
+        op = q.popleft()
+        if op.state == 1:
+            self.dead -= 1
+        op.state = 2
+        if op.timer is not None:
+            op.timer.cancel()
+
+    def purge(self, q: Deque[_Op]) -> bool:
+        """Drop finished (cancelled, timed out) operations at the head; True if any live
+        one is still queued."""
+        while q and q[0].fut.done():
+            self._pop_dead(q)
+        return bool(q)
+
+    def enqueue(self, q: Deque[_Op], op: _Op, timeo: int) -> None:
+        q.append(op)
+        op.fut.add_done_callback(partial(self._settled, op))
+        if timeo >= 0:
+            op.timer = self.loop.call_later(timeo / 1000.0, _expire, op.fut)
+
+    def _settled(self, op: _Op, fut: Any) -> None:
+        """Done callback: a queued operation finished by cancellation or timeout."""
+        if op.state != 0:
+            return
+        op.state = 1
+        if op.timer is not None:
+            op.timer.cancel()
+        self.dead += 1
+        if self.dead > 32 and self.dead * 2 > len(self.recv_q) + len(self.send_q):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Forget finished operations queued behind live ones (many cancelled waiters)."""
+        for name in ("recv_q", "send_q"):
+            q = getattr(self, name)
+            keep: Deque[_Op] = deque()
+            for op in q:
+                if op.fut.done():
+                    op.state = 2
+                else:
+                    keep.append(op)
+            setattr(self, name, keep)
+        self.dead = 0
+
+    def cancel_all(self) -> None:
+        """The socket is closed: cancel every pending operation (pyzmq's behaviour)."""
+        for q in (self.recv_q, self.send_q):
+            while q:
+                op = q.popleft()
+                op.state = 2
+                if op.timer is not None:
+                    op.timer.cancel()
+                if not op.fut.done():
+                    try:
+                        op.fut.cancel()
+                    except RuntimeError:  # the loop is closed
+                        pass
+        self.dead = 0
+
+    def _drop_all(self) -> None:
+        self.cancel_all()
+
+
+def _expire(fut: Any) -> None:
+    """RCVTIMEO/SNDTIMEO elapsed."""
+    if not fut.done():
+        fut.set_exception(Again())
+
+
+# -- non-blocking operations run by the queues (flags already include NOBLOCK) ---------------
+def _recv_multipart(core: Any, flags: int, copy: bool, track: bool) -> List[Any]:
+    recv = core.recv
+    parts = [recv(flags, copy, track)]
+    st = core._st
+    while st.rcvmore:
+        parts.append(recv(flags, copy, track))
+    return parts
+
+
+def _recv_load(core: Any, flags: int, load: Callable[[Any], Any]) -> Any:
+    return load(core.recv(flags))
+
+
+def _recv_multipart_load(core: Any, flags: int, copy: bool, load: Callable[[Any], Any]) -> Any:
+    return load(_recv_multipart(core, flags, copy, False))
+
+
+def _recv_into(core: Any, view: memoryview, nbytes: int, flags: int) -> int:
+    data = core.recv(flags)
+    n = min(len(data), nbytes)
+    view[:n] = data[:n]
+    return len(data)
+
+
+def _send_multipart(core: Any, parts: List[Any], flags: int, copy: bool, track: bool) -> Any:
+    send = core.send
+    last = len(parts) - 1
+    # The first frame decides: once it is admitted the rest of the message never blocks.
+    for part in parts[:last]:
+        send(part, flags | SNDMORE, copy, track)
+    return send(parts[last], flags, copy, track)
+
+
+def _check_frames(parts: Sequence[Any]) -> List[Any]:
+    parts = list(parts)
+    if not parts:
+        raise TypeError("send_multipart requires at least one frame")
+    for i, part in enumerate(parts):
+        if isinstance(part, (bytes, bytearray, memoryview)) or hasattr(part, "_wire"):
+            continue
+        try:
+            memoryview(part)
+        except TypeError:
+            rmsg = repr(part)
+            if len(rmsg) > 32:
+                rmsg = rmsg[:32] + "..."
+            raise TypeError(f"Frame {i} ({rmsg}) does not support the buffer interface.") from None
+    return parts
+
+
+def _find_socket(address: int) -> Any:
+    """The live public socket whose ``underlying`` is ``address`` (shadowing by address)."""
+    from ._core._context import _live_contexts
+
+    for ctx in list(_live_contexts):
+        for s in list(getattr(ctx, "_socket_refs", ())):
+            if s.underlying == address and not s.closed:
+                return s
+    raise ZMQError(_c.ENOTSOCK)
+
+
+# -- Socket --------------------------------------------------------------------------------
+class Socket(_SyncSocket):
+    """A socket whose send/recv/poll methods return asyncio futures.
+
+    Everything else (options, bind/connect, monitor ...) is the ordinary socket's.
+    """
+
+    _poller_class: Any = None  # set below to Poller
+
+    def __init__(
+        self,
+        context: Any = None,
+        socket_type: int = -1,
+        io_loop: Any = None,
+        _from_socket: Optional[_SyncSocket] = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(context, _SyncSocket):
+            context, _from_socket = None, context
+        shadow = kwargs.pop("shadow", 0)
+        if shadow and _from_socket is None:
+            _from_socket = shadow if isinstance(shadow, _SyncSocket) else _find_socket(shadow)
+        d = self.__dict__
+        if _from_socket is not None:
+            src = _from_socket
+            if src.closed:
+                raise ZMQError(_ENOTSOCK)
+            sd = src.__dict__
+            for key in ("_core", "context", "copy_threshold", "type", "_type_name"):
+                if key in sd:
+                    d[key] = sd[key]
+            d["_shadow"] = True
+            d["_shadow_sock"] = src  # keeps the owner (which closes on GC) alive
+        else:
+            super().__init__(context, socket_type, **kwargs)
+            d["_shadow_sock"] = None
+        if io_loop is not None:
+            warnings.warn(
+                f"{self.__class__.__name__}(io_loop) argument is deprecated in pyzmq 22.2."
+                " The currently active loop will always be used.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        d["_aio"] = _Waiters(d["_core"])
+
+    @classmethod
+    def from_socket(cls, socket: _SyncSocket, io_loop: Any = None) -> "Socket":
+        """An asyncio socket sharing ``socket`` (the same ZeroMQ socket; messages, options
+        and closing are shared)."""
+        return cls(_from_socket=socket, io_loop=io_loop)
+
+    @classmethod
+    def shadow(cls, address: Any) -> "Socket":  # type: ignore[override]
+        """Like pyzmq: an asyncio socket over the socket at ``address`` (its
+        ``underlying``), or over a socket object."""
+        if isinstance(address, _SyncSocket):
+            return cls.from_socket(address)
+        return cls(_from_socket=_find_socket(address))
+
+    @property
+    def underlying(self) -> int:
+        src = self.__dict__.get("_shadow_sock")
+        return src.underlying if src is not None else id(self)
+
+    def __del__(self) -> None:
+        if self.__dict__.get("_shadow"):
+            return  # the socket belongs to the one we shadow
+        super().__del__()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _waiters(self) -> Tuple[Any, _Waiters]:
+        w: _Waiters = self._aio
+        loop = _get_running_loop()
+        if loop is None:
+            loop = _loop_for_call()
+        if loop is not w.loop:
+            w.bind(loop)
+        return loop, w
+
+    def _recv_op(self, fn: Callable[..., Any], args: Tuple[Any, ...], flags: int) -> Any:
+        loop, w = self._waiters()
+        fut = loop.create_future()
+        q = w.recv_q
+        if q and w.purge(q):
+            # Others wait ahead: keep the order (serve them first if a wake is due).
+            w.serve(q)
+            if q:
+                if flags & NOBLOCK:
+                    fut.set_exception(Again())
+                    return fut
+                w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
+                return fut
+        try:
+            result = fn(*args)
+        except Again as e:
+            if flags & NOBLOCK:
+                fut.set_exception(e)
+                return fut
+        except Exception as e:  # noqa: BLE001 - delivered through the future, as pyzmq
+            fut.set_exception(e)
+            return fut
+        else:
+            fut.set_result(result)
+            return fut
+        w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
+        w.serve(q)  # a change since the attempt above found nobody to wake: try again
+        return fut
+
+    def _send_op(self, fn: Callable[..., Any], args: Tuple[Any, ...], flags: int) -> Any:
+        loop, w = self._waiters()
+        fut = loop.create_future()
+        q = w.send_q
+        if q and w.purge(q):
+            w.serve(q)
+            if q:
+                if flags & NOBLOCK:
+                    fut.set_exception(Again())
+                    return fut
+                w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
+                return fut
+        try:
+            result = fn(*args)
+        except Again as e:
+            if flags & NOBLOCK:
+                fut.set_exception(e)
+                return fut
+        except Exception as e:  # noqa: BLE001
+            fut.set_exception(e)
+            return fut
+        else:
+            fut.set_result(result)
+            return fut
+        w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
+        w.serve(q)
+        return fut
+
+    def _check_open(self) -> None:
+        if self._core._closed:
+            raise ZMQError(_ENOTSOCK)
+
+    def _failed(self, exc: BaseException) -> Any:
+        loop, _ = self._waiters()
+        fut = loop.create_future()
+        fut.set_exception(exc)
+        return fut
+
+    # -- receiving --------------------------------------------------------------------------
+    def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:  # type: ignore[override]
+        """Receive one frame; returns a future for bytes (or a Frame when ``copy`` is
+        False). Prefer recv_multipart."""
+        self._check_open()
+        return self._recv_op(self._core.recv, (flags | NOBLOCK, copy, track), flags)
+
+    def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:  # type: ignore[override]
+        """Receive a whole message; returns a future for the list of frames."""
+        self._check_open()
+        return self._recv_op(_recv_multipart, (self._core, flags | NOBLOCK, copy, track), flags)
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> Any:  # type: ignore[override]
+        """Receive one frame into ``buffer``; returns a future for the frame's full size."""
+        self._check_open()
+        try:
+            view = memoryview(buffer)
+            if view.readonly:
+                raise BufferError("memoryview: underlying buffer is not writable")
+            if not view.c_contiguous:
+                raise BufferError("memoryview: underlying buffer is not C-contiguous")
+            if view.format != "B" or view.ndim != 1:
+                view = view.cast("B")
+            size = view.nbytes
+            if nbytes == 0:
+                nbytes = size
+            elif nbytes < 0 or nbytes > size:
+                raise ValueError(f"nbytes={nbytes} too big for memoryview of {size}B")
+        except (TypeError, ValueError, BufferError) as e:
+            return self._failed(e)
+        return self._recv_op(_recv_into, (self._core, view, nbytes, flags | NOBLOCK), flags)
+
+    def _recv_loaded(self, flags: int, load: Callable[[Any], Any]) -> Any:
+        self._check_open()
+        return self._recv_op(_recv_load, (self._core, flags | NOBLOCK, load), flags)
+
+    def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> Any:  # type: ignore[override]
+        """Receive one frame decoded as text; returns a future."""
+        return self._recv_loaded(flags, lambda buf: buf.decode(encoding))
+
+    recv_unicode = recv_string
+
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Receive one frame as JSON; returns a future for the object."""
+        return self._recv_loaded(flags, lambda buf: json.loads(buf, **kwargs))
+
+    def recv_pyobj(self, flags: int = 0) -> Any:  # type: ignore[override]
+        """Receive one pickled object; returns a future for the object."""
+        return self._recv_loaded(flags, pickle.loads)
+
+    def recv_serialized(self, deserialize: Callable[[Any], Any], flags: int = 0,  # type: ignore[override]
+                        copy: bool = True) -> Any:
+        """Receive a whole message and ``deserialize`` it; returns a future."""
+        self._check_open()
+        return self._recv_op(
+            _recv_multipart_load, (self._core, flags | NOBLOCK, copy, deserialize), flags
+        )
+
+    def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> Any:
+        """Chain ``load`` onto a receive future (for subclasses using the sugar's helpers;
+        the built-in deserialising receives decode in the receive step itself)."""
+        if not isinstance(recvd, asyncio.Future) and not hasattr(recvd, "add_done_callback"):
+            return load(recvd)
+        f = recvd.get_loop().create_future()
+
+        def chain(_: Any) -> None:
+            if f.done():
+                if not recvd.cancelled() and recvd.exception() is None:
+                    warnings.warn(
+                        f"Future {f} completed while awaiting {recvd}."
+                        " A message has been dropped!",
+                        RuntimeWarning,
+                    )
+                return
+            if recvd.cancelled():
+                f.cancel()
+                return
+            exc = recvd.exception()
+            if exc is not None:
+                f.set_exception(exc)
+                return
+            try:
+                loaded = load(recvd.result())
+            except Exception as e:  # noqa: BLE001
+                f.set_exception(e)
+            else:
+                f.set_result(loaded)
+
+        def chain_cancel(_: Any) -> None:
+            if f.cancelled() and not recvd.done():
+                recvd.cancel()
+
+        recvd.add_done_callback(chain)
+        f.add_done_callback(chain_cancel)
+        return f
+
+    # -- sending ----------------------------------------------------------------------------
+    def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,  # type: ignore[override]
+             routing_id: Any = None, group: Any = None) -> Any:
+        """Send one frame; returns a future (for None, or a MessageTracker)."""
+        self._check_open()
+        return self._send_op(self._core.send, (data, flags | NOBLOCK, copy, track), flags)
+
+    def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,  # type: ignore[override]
+                       track: bool = False, **kwargs: Any) -> Any:
+        """Send a whole message; returns a future that resolves once it is queued."""
+        self._check_open()
+        try:
+            parts = _check_frames(msg_parts)
+        except TypeError as e:
+            return self._failed(e)
+        return self._send_op(
+            _send_multipart, (self._core, parts, flags | NOBLOCK, copy, track), flags
+        )
+
+    # send_string / send_json / send_pyobj / send_serialized: the sugar's, which return what
+    # send / send_multipart return (a future).
+
+    # -- polling ----------------------------------------------------------------------------
+    def poll(self, timeout: Optional[int] = None, flags: int = POLLIN) -> Any:  # type: ignore[override]
+        """A future for the events (``flags`` mask) once any is ready, or 0 after
+        ``timeout`` ms (None or negative: no timeout)."""
+        if self.closed:
+            raise ZMQError(_c.ENOTSUP)
+        loop, _ = self._waiters()
+        fut = loop.create_future()
+        _PollWait(loop, fut, [(self, int(flags))], single=self).start(timeout)
+        return fut
+
+    # -- closing ----------------------------------------------------------------------------
+    def close(self, linger: Optional[int] = None) -> None:
+        """Close the socket; pending futures are cancelled (as in pyzmq)."""
+        w: Optional[_Waiters] = self.__dict__.get("_aio")
+        if w is not None and not self.closed:
+            if w.loop is not None and _get_running_loop() is w.loop:
+                w.cancel_all()
+            # else: the core's close notifies the watcher, which cancels on the loop thread
+        super().close(linger)
+        if w is not None and _get_running_loop() is w.loop:
+            w.cancel_all()
+            w.unwatch()
+
+
+# -- polling -------------------------------------------------------------------------------
+_PY_IN = _select.POLLIN | _select.POLLPRI
+_PY_OUT = _select.POLLOUT
+_PY_ERR = _select.POLLERR | _select.POLLHUP | _select.POLLNVAL
+
+
+def _raw_fd(obj: Any) -> int:
+    if isinstance(obj, int):
+        return obj
+    if not hasattr(obj, "fileno"):
+        raise TypeError(
+            f"Socket must be a 0MQ socket, an integer fd or have a fileno() method: {obj!r}"
+        )
+    return int(obj.fileno())
+
+
+class _PollWait:
+    """One pending poll: wakes from the cores' watchers (and the loop's readers for raw
+    file descriptors), re-checks, resolves its future with zmq_poll's answer."""
+
+    __slots__ = ("loop", "fut", "socks", "raw", "single", "scheduled", "timer", "readers",
+                 "writers", "watcher")
+
+    def __init__(self, loop: Any, fut: Any, items: List[Tuple[Any, int]],
+                 single: Any = None) -> None:
+        self.loop = loop
+        self.fut = fut
+        self.socks: List[Tuple[Any, Any, int]] = []  # (registered object, core, flags)
+        self.raw: List[Tuple[int, int]] = []  # (fd, flags)
+        self.single = single
+        self.scheduled = False
+        self.timer: Any = None
+        self.readers: List[int] = []
+        self.writers: List[int] = []
+        self.watcher = self.notify  # one object: the core removes watchers by identity
+        for obj, flags in items:
+            core = getattr(obj, "_core", None) if isinstance(obj, _SyncSocket) else None
+            if core is None and hasattr(obj, "add_watcher"):
+                core = obj  # a core socket
+            if core is not None:
+                self.socks.append((obj, core, flags))
+            else:
+                self.raw.append((_raw_fd(obj), flags))
+
+    def start(self, timeout: Optional[float]) -> None:
+        fut = self.fut
+        if timeout == 0:
+            self.check(final=True)
+            return
+        try:
+            for _, core, _ in self.socks:
+                core.add_watcher(self.watcher)
+            loop = self.loop
+            for fd, flags in self.raw:
+                if flags & POLLIN:
+                    loop.add_reader(fd, self.check)
+                    self.readers.append(fd)
+                if flags & POLLOUT:
+                    loop.add_writer(fd, self.check)
+                    self.writers.append(fd)
+            if timeout is not None and timeout > 0:
+                self.timer = loop.call_later(timeout / 1000.0, self.check, True)
+        except BaseException:
+            self.cleanup(None)
+            raise
+        fut.add_done_callback(self.cleanup)
+        self.check()  # edge-triggered: look once after the watchers are in place
+
+    def notify(self) -> None:  # any thread
+        if self.scheduled or self.fut.done():
+            return
+        self.scheduled = True
+        loop = self.loop
+        try:
+            if _get_running_loop() is loop:
+                loop.call_soon(self.check)
+            else:
+                loop.call_soon_threadsafe(self.check)
+        except RuntimeError:
+            self.scheduled = False
+
+    def check(self, final: bool = False) -> None:
+        self.scheduled = False
+        fut = self.fut
+        if fut.done():
+            return
+        try:
+            ready = self.ready_now()
+        except ZMQError as e:
+            if e.errno == _ENOTSOCK:
+                fut.cancel()  # a polled socket was closed (pyzmq cancels the poll too)
+            else:
+                fut.set_exception(e)
+            return
+        if ready or final:
+            if self.single is not None:
+                fut.set_result(ready[0][1] if ready else 0)
+            else:
+                fut.set_result(ready)
+
+    def ready_now(self) -> List[Tuple[Any, int]]:
+        """zmq_poll with a zero timeout, in registration order."""
+        ready: List[Tuple[Any, int]] = []
+        for obj, core, flags in self.socks:
+            if core._closed:
+                raise ZMQError(_ENOTSOCK)
+            ev = core.get(_EVENTS) & flags
+            if ev:
+                ready.append((obj, ev))
+        if self.raw:
+            p = _select.poll()
+            masks: dict = {}
+            for fd, flags in self.raw:
+                m = 0
+                if flags & POLLIN:
+                    m |= _PY_IN
+                if flags & POLLOUT:
+                    m |= _PY_OUT
+                masks[fd] = masks.get(fd, 0) | m
+            for fd, m in masks.items():
+                p.register(fd, m)
+            got = dict(p.poll(0))
+            for fd, flags in self.raw:
+                revents = got.get(fd, 0)
+                ev = 0
+                if revents & _PY_IN and flags & POLLIN:
+                    ev |= POLLIN
+                if revents & _PY_OUT and flags & POLLOUT:
+                    ev |= POLLOUT
+                if revents & _PY_ERR:
+                    ev |= POLLERR
+                if ev:
+                    ready.append((fd, ev))
+        return ready
+
+    def cleanup(self, _: Any) -> None:
+        for _obj, core, _f in self.socks:
+            core.remove_watcher(self.watcher)
+        if self.timer is not None:
+            self.timer.cancel()
+        loop = self.loop
+        if (self.readers or self.writers) and not loop.is_closed():
+            for fd in self.readers:
+                loop.remove_reader(fd)
+            for fd in self.writers:
+                loop.remove_writer(fd)
+        self.readers = []
+        self.writers = []
+
+
+class Poller(_SyncPoller):
+    """A Poller whose ``poll`` returns a future for the ``[(socket_or_fd, events)]`` list.
+
+    Sockets (asyncio or not) wake it straight from their cores; raw file descriptors are
+    watched with the loop's ``add_reader``/``add_writer`` (not available on Proactor).
+    """
+
+    _socket_class: Any = None  # set below to Socket
+
+    def poll(self, timeout: Optional[float] = -1) -> Any:  # type: ignore[override]
+        """A future for the ready list, once anything is ready or after ``timeout`` ms
+        (None or negative: no timeout; 0: at once)."""
+        loop = _get_running_loop() or _loop_for_call()
+        fut = loop.create_future()
+        if not self.sockets:
+            fut.set_result([])
+            return fut
+        try:
+            waiter = _PollWait(loop, fut, list(self.sockets))
+            waiter.start(timeout)
+        except Exception as e:  # noqa: BLE001 - delivered through the future, as pyzmq
+            if not fut.done():
+                fut.set_exception(e)
+        return fut
+
+
+Socket._poller_class = Poller
+Poller._socket_class = Socket
+
+
+# -- Context -------------------------------------------------------------------------------
+class Context(_SyncContext):
+    """A context whose sockets are :class:`Socket` (asyncio).
+
+    ``Context(sync_ctx)`` / ``Context(shadow=sync_ctx)`` / ``Context.shadow(sync_ctx)``
+    make an asyncio context over an existing one (the same I/O threads, inproc namespace,
+    sockets and termination). ``Context.instance()`` is its own singleton, separate from
+    ``purezmq.Context.instance()``.
+    """
+
+    _socket_class = Socket
+    _instance: Any = None  # not shared with the synchronous Context
+    _instance_pid: Optional[int] = None
+
+    def __init__(self, io_threads: Any = 1, shadow: Any = 0) -> None:
+        if shadow and not isinstance(shadow, _SyncContext):
+            shadow = _find_context(shadow)
+        if not isinstance(io_threads, _SyncContext) and io_threads and not isinstance(
+            io_threads, int
+        ):
+            raise TypeError(f"io_threads must be an int or a Context, not {io_threads!r}")
+        super().__init__(io_threads, shadow)
+
+
+def _find_context(address: Any) -> Any:
+    from ._core._context import _live_contexts
+
+    for ctx in list(_live_contexts):
+        if isinstance(ctx, _SyncContext) and ctx.underlying == address:
+            return ctx
+    raise ZMQError(_c.EFAULT)
+
+
+# -- deprecated pyzmq names ----------------------------------------------------------------
+class ZMQEventLoop(asyncio.SelectorEventLoop):
+    """DEPRECATED (pyzmq 17): any asyncio event loop works."""
+
+    def __init__(self, selector: Optional[selectors.BaseSelector] = None) -> None:
+        _deprecated()
+        super().__init__(selector)
+
+
+def _deprecated() -> None:
+    warnings.warn(
+        "ZMQEventLoop and zmq.asyncio.install are deprecated in pyzmq 17. Special eventloop"
+        " integration is no longer needed.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def install() -> None:
+    """DEPRECATED (pyzmq 17): no longer needed."""
+    _deprecated()
