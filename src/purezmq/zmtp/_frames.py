@@ -177,8 +177,12 @@ class V3Decoder:
         return new
 
     def _finish_body(self, msgs: Message) -> None:
-        body = bytes(self._body)  # type: ignore[arg-type]
+        # A large data frame is delivered as the buffer it was read into: recv(copy=False)
+        # then hands the application a view of it without another copy (recv() copies once).
+        body: Any = self._body
         flags = self._body_flags
+        if flags & COMMAND:
+            body = bytes(body)
         self._body = None
         self._body_pos = 0
         self._deliver(flags, body, msgs)
