@@ -96,6 +96,7 @@ class Pipe:
         "reader_wake",
         "writer_wake",
         "closed",
+        "_limit",
     )
 
     def __init__(self, hwm: int) -> None:
@@ -113,6 +114,8 @@ class Pipe:
         self.writer_wake: Callable[[], None] = _noop
         #: True once the writer has closed the pipe (DELIMITER written).
         self.closed = False
+        #: What write() checks: the HWM (0 = none), or -1 once closed.
+        self._limit = hwm
 
     # -- writer side --------------------------------------------------------------------
     def can_write(self) -> bool:
@@ -131,19 +134,26 @@ class Pipe:
 
     def write(self, msg: Any) -> bool:
         """Queue a message unless the pipe is at its HWM (then mark the writer blocked)."""
-        with self._lock:
-            if self.closed:
-                return True  # the reader will never look; drop silently
-            hwm = self.hwm
-            if hwm and self._written - self._read_pub >= hwm:
-                self._writer_blocked = True
-                return False
-            self._q.append(msg)
-            self._written += 1
-            wake = self._reader_asleep
+        # Explicit acquire/release and a single test of ``_limit`` (HWM, or -1 once closed):
+        # this is the per-message cost of every send.
+        lock = self._lock
+        lock.acquire()
+        limit = self._limit
+        if limit and (limit < 0 or self._written - self._read_pub >= limit):
+            if limit < 0:
+                lock.release()
+                return True  # closed: the reader will never look; drop silently
+            self._writer_blocked = True
+            lock.release()
+            return False
+        self._q.append(msg)
+        self._written += 1
+        if self._reader_asleep:
             self._reader_asleep = False
-        if wake:
+            lock.release()
             self.reader_wake()
+            return True
+        lock.release()
         return True
 
     def write_many(self, msgs: Any) -> int:
@@ -189,6 +199,7 @@ class Pipe:
             if self.closed:
                 return
             self.closed = True
+            self._limit = -1
             self._q.append(DELIMITER)
             wake = self._reader_asleep
             self._reader_asleep = False
@@ -283,6 +294,8 @@ class Pipe:
         """Change the mark (inproc: the sum rule applies once both ends are known)."""
         with self._lock:
             self.hwm = hwm
+            if not self.closed:
+                self._limit = hwm
             self.lwm = low_water_mark(hwm)
             wake = self._writer_blocked and (
                 not self.hwm or self._written - self._read_pub < self.hwm
