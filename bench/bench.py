@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """purezmq vs pyzmq, side by side: the project's equivalent of libzmq's perf tools.
 
-    python bench/bench.py [--quick] [--scenario thr|lat|idle|pubsub|asyncio|all]
+    python bench/bench.py [--quick] [--scenario thr|lat|idle|pubsub|asyncio|curve|all]
                           [--transport tcp,ipc,inproc]
                           [--sizes 64,1024,65536 | --sweep] [--count N] [--repeat N]
                           [--json out.json] [--strict]
@@ -21,8 +21,12 @@ pubsub PUB (this process) -> 1 and 10 SUBs (child processes) over tcp, 64 B and 
       windowed acks so nothing is dropped; figure: aggregate delivered msg/s. Floors: 1 SUB
       >= 0.35x pyzmq, 10 SUBs >= 0.5x.
 asyncio zmq.asyncio vs purezmq.asyncio on the default loop, its own table after the main one:
-      awaited PUSH -> PULL 64 B throughput and awaited REQ/REP rtt per transport, plus the
-      blocking rtt of both for reference. Floors: thr >= 1.0x zmq.asyncio, rtt <= 1.0x.
+      awaited PULL 64 B throughput; REQ/REP rtt with both ends awaiting (aa), an awaiting REQ
+      and a blocking REP (as), both blocking (ss, as "lat"). Floors: thr >= 1.0x, rtt aa <=
+      1.0x zmq.asyncio.
+curve  CURVE over tcp, its own table: PUSH -> PULL 64 B and 1 KiB (child sender), and
+      handshakes/s (a child keeps 8 new client connections in flight, each handshaking and
+      doing one round trip). Floors: thr 1 KiB >= 0.5x pyzmq, handshakes/s >= 0.5x.
 
 The same scenario code drives both libraries: each process imports the library by module name
 (``importlib.import_module("zmq")`` or ``"purezmq"``) and only talks to it through that module.
@@ -786,16 +790,49 @@ def fmt_ratio(scenario: str, r: float | None) -> str:
 # ============================================================================================
 # asyncio (scenario "asyncio"): zmq.asyncio vs purezmq.asyncio
 # ============================================================================================
-# The measuring side awaits every call in an asyncio loop (the default loop) in this process:
-# PUSH -> PULL throughput (an awaiting PULL here; the sync PUSH of "thr" in a child process,
-# or a thread for inproc) and the REQ/REP round trip (an awaiting REQ here; the sync echo REP
-# of "lat"). The sync round trip of both libraries is measured alongside ("sync rtt", the
-# "lat" measurement), so purezmq's awaited rtt can be compared with its blocking one.
-# Floors: asyncio thr >= 1.0x zmq.asyncio, asyncio rtt <= 1.0x zmq.asyncio.
+# The measuring side awaits every call in an asyncio loop (the default loop) in this process.
+# thr: PUSH -> PULL, an awaiting PULL here; a blocking PUSH in a child process (or a thread for
+# inproc) that stays connected until told everything arrived.
+# REQ/REP round trip, an awaiting REQ here against
+#   aa: an awaiting REP (a child process running its own loop; inproc: a task on our loop),
+#   as: the blocking echo REP of "lat",
+#   ss: no asyncio at all (the "lat" measurement itself),
+# so "as" against "ss" isolates what awaiting costs over blocking with the very same peer.
+# Floors: asyncio thr >= 1.0x zmq.asyncio, asyncio rtt (aa) <= 1.0x zmq.asyncio.
 
 AIO_THR_SIZE = 64
 AIO_THR_COUNT = 200_000
 AIO_LABEL = {"zmq": "zmq.asyncio", "purezmq": "purezmq.asyncio"}
+
+
+def child_aio_thr_send(zmq: Any, endpoint: str, size: int, count: int) -> dict[str, Any]:
+    """thr_send that stays connected until the receiver says it has everything: libzmq 4.3
+    loses the tail of an ipc burst when the sender closes while a slow reader (as awaiting
+    ones are) is still behind. ``endpoint`` is "data_ep|done_ep"."""
+    data_ep, done_ep = endpoint.split("|")
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    done = ctx.socket(zmq.PULL)
+    s.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+    done.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS * 3)
+    for sock in (s, done):
+        sock.setsockopt(zmq.LINGER, 0)
+    try:
+        done.connect(done_ep)
+        s.connect(data_ep)
+        msg = b"\x00" * size
+        send = s.send
+        for _ in range(count):
+            send(msg)
+        done.recv()
+    finally:
+        s.close()
+        done.close()
+        ctx.term()
+    return {"sent": count}
+
+
+CHILD_ROLES["aio_thr_send"] = child_aio_thr_send
 
 
 async def _aio_wait(sock: Any, flags: int, peer: _Peer, what: str) -> None:
@@ -819,6 +856,9 @@ def measure_aio_thr(
     pull = ctx.socket(zmq.PULL)
     pull.setsockopt(zmq.LINGER, 0)
     pull.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+    done = ctx.socket(zmq.PUSH, socket_class=zmq.Socket)
+    done.setsockopt(zmq.LINGER, 1000)
+    done.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
     peer: _Peer | None = None
     ok = False
     try:
@@ -840,7 +880,8 @@ def measure_aio_thr(
 
             peer = _Peer(thread_target=sender)
         else:
-            peer = _Peer(proc=spawn("thr_send", lib, ep, size, count))
+            done_ep = _bind(zmq, done, transport, tmpdir, tag + "-done")
+            peer = _Peer(proc=spawn("aio_thr_send", lib, f"{ep}|{done_ep}", size, count))
 
         async def run(peer: _Peer) -> tuple[bytes, bytes, float]:
             await _aio_wait(pull, zmq.POLLIN, peer, "asyncio thr")
@@ -861,11 +902,14 @@ def measure_aio_thr(
             return first, last, time.perf_counter() - t0
 
         first, last, elapsed = asyncio.run(run(peer))
+        if transport != "inproc":
+            done.send(b"done")
         if len(first) != size or len(last) != size:
             raise BenchError(f"asyncio thr: message size {len(first)}/{len(last)}, expected {size}")
         ok = True
     finally:
         pull.close(linger=0)
+        done.close()
         try:
             if peer is not None:
                 peer.finish(ok)
@@ -876,9 +920,38 @@ def measure_aio_thr(
     return {"count": count, "elapsed_s": elapsed, "msg_per_s": rate, "mb_per_s": rate * size / 1e6}
 
 
+def child_aio_lat_echo(zmq: Any, endpoint: str, size: int, count: int) -> dict[str, Any]:
+    """lat_echo awaiting every call: a REP on the library's asyncio flavour."""
+    import asyncio
+
+    ctx = importlib.import_module(f"{zmq.__name__}.asyncio").Context()
+    s = ctx.socket(zmq.REP)
+    s.setsockopt(zmq.RCVTIMEO, int(FIRST_MSG_TIMEOUT * 1000))
+    s.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+    s.setsockopt(zmq.LINGER, 1000)
+
+    async def run() -> None:
+        recv, send = s.recv, s.send
+        for _ in range(count):
+            await send(await recv())
+
+    try:
+        s.connect(endpoint)
+        asyncio.run(run())
+    finally:
+        s.close()
+        ctx.term()
+    return {"echoed": count}
+
+
+CHILD_ROLES["aio_lat_echo"] = child_aio_lat_echo
+
+
 def measure_aio_lat(
-    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str, echo: str = "aio"
 ) -> dict[str, Any]:
+    """An awaiting REQ against an awaiting REP (``echo="aio"``: a child process, or for
+    inproc a task on the same loop) or a blocking one (``"sync"``: the "lat" echo)."""
     import asyncio
 
     zmq = load(lib)
@@ -892,9 +965,9 @@ def measure_aio_lat(
     ok = False
     try:
         ep = _bind(zmq, req, transport, tmpdir, tag)
-        if transport == "inproc":
+        if transport == "inproc" and echo == "sync":
 
-            def echo() -> None:
+            def echo_thread() -> None:
                 s = ctx.socket(zmq.REP, socket_class=zmq.Socket)
                 s.setsockopt(zmq.RCVTIMEO, int(FIRST_MSG_TIMEOUT * 1000))
                 s.setsockopt(zmq.LINGER, 0)
@@ -906,11 +979,29 @@ def measure_aio_lat(
                 finally:
                     s.close()
 
-            peer = _Peer(thread_target=echo)
+            peer = _Peer(thread_target=echo_thread)
+        elif transport == "inproc":
+            peer = _Peer()  # the echo is a task on our loop, started in run()
         else:
-            peer = _Peer(proc=spawn("lat_echo", lib, ep, size, total))
+            role = "aio_lat_echo" if echo == "aio" else "lat_echo"
+            peer = _Peer(proc=spawn(role, lib, ep, size, total))
+
+        async def echo_task() -> None:
+            s = ctx.socket(zmq.REP)
+            s.setsockopt(zmq.RCVTIMEO, int(FIRST_MSG_TIMEOUT * 1000))
+            s.setsockopt(zmq.LINGER, 0)
+            try:
+                s.connect(ep)
+                recv, send = s.recv, s.send
+                for _ in range(total):
+                    await send(await recv())
+            finally:
+                s.close()
 
         async def run(peer: _Peer) -> float:
+            task = None
+            if transport == "inproc" and echo == "aio":
+                task = asyncio.ensure_future(echo_task())
             msg = b"\x00" * size
             send, recv = req.send, req.recv
             try:
@@ -926,11 +1017,14 @@ def measure_aio_lat(
                 for _ in range(count):
                     await send(msg)
                     await recv()
-                return time.perf_counter() - t0
+                elapsed = time.perf_counter() - t0
             except zmq.Again:
                 raise BenchError(
                     f"asyncio rtt: stalled: no reply for {STALL_TIMEOUT_MS / 1000:.0f}s"
                 ) from None
+            if task is not None:
+                await asyncio.wait_for(task, STALL_TIMEOUT_MS / 1000)
+            return elapsed
 
         elapsed = asyncio.run(run(peer))
         ok = True
@@ -944,7 +1038,18 @@ def measure_aio_lat(
     return {"count": count, "elapsed_s": elapsed, "rtt_us": elapsed / count * 1e6}
 
 
-AIO_MEASURE = {"thr": measure_aio_thr, "rtt": measure_aio_lat, "sync rtt": measure_lat}
+def measure_aio_lat_sync_echo(
+    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+) -> dict[str, Any]:
+    return measure_aio_lat(lib, transport, size, count, tmpdir, tag, echo="sync")
+
+
+AIO_MEASURE = {
+    "thr": measure_aio_thr,
+    "rtt aa": measure_aio_lat,
+    "rtt as": measure_aio_lat_sync_echo,
+    "rtt ss": measure_lat,
+}
 
 
 def asyncio_items(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
@@ -956,8 +1061,8 @@ def asyncio_items(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
     items = []
     for tr in transports:
         items.append(("thr", tr, AIO_THR_SIZE, n_thr))
-        items.append(("rtt", tr, LAT_SIZE, n_lat))
-        items.append(("sync rtt", tr, LAT_SIZE, n_lat))
+        for kind in ("rtt aa", "rtt as", "rtt ss"):
+            items.append((kind, tr, LAT_SIZE, n_lat))
     return items
 
 
@@ -966,7 +1071,10 @@ def run_asyncio_section(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Measure and print the asyncio section; returns (rows, floors, errors)."""
     print()
-    print("asyncio: awaited calls on the default asyncio loop (sync rtt: plain blocking calls)")
+    print(
+        "asyncio, on the default asyncio loop. thr: an awaiting PULL. REQ/REP rtt: aa = awaiting\n"
+        "REQ and REP; as = awaiting REQ, blocking REP; ss = both blocking (the lat scenario)"
+    )
     header = (
         f"{'kind':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
         f"{'zmq.asyncio':>28}  {'purezmq.asyncio':>28}  ratio"
@@ -1032,7 +1140,7 @@ def run_asyncio_section(
     floors = []
     notes = []
     for tr in dict.fromkeys(r["transport"] for r in rows):
-        for kind, op, limit in (("thr", ">=", 1.0), ("rtt", "<=", 1.0)):
+        for kind, op, limit in (("thr", ">=", 1.0), ("rtt aa", "<=", 1.0)):
             r = find(kind, tr)
             v = r["ratio"] if r else None
             okay = v is not None and (v >= limit if op == ">=" else v <= limit)
@@ -1043,13 +1151,286 @@ def run_asyncio_section(
                     "value": v,
                 }
             )
-        a, s = find("rtt", tr), find("sync rtt", tr)
+        a, s = find("rtt as", tr), find("rtt ss", tr)
         if a and s and a["purezmq"] and s["purezmq"]:
             notes.append(f"{tr} {a['purezmq']['rtt_us'] / s['purezmq']['rtt_us']:.2f}×")
     print()
     if notes:
-        print("purezmq awaited rtt / blocking rtt: " + ", ".join(notes))
+        print("purezmq awaited / blocking REQ (rtt as / rtt ss): " + ", ".join(notes))
     print("asyncio " + fmt_floors(floors))
+    return rows, floors, errors
+
+
+# ============================================================================================
+# CURVE (scenario "curve"): encrypted PUSH -> PULL throughput and handshakes per second, tcp
+# ============================================================================================
+# thr: like "thr" over tcp, with the PULL (this process) a CURVE server and the PUSH (a child
+#      process) a CURVE client; 64 B and 1 KiB. Figure: msg/s, MB/s.
+# hs:  connection set-ups per second: a child process keeps CURVE_HS_WINDOW client DEALERs in
+#      flight, each doing TCP connect + ZMTP greeting + CURVE handshake + one round trip
+#      through this process's echoing ROUTER (CURVE server), then closing; clocked in the
+#      child from the first socket to the last reply. Figure: handshakes/s.
+# Both sides run the same library; the keys are libzmq's published test keys (Z85), which
+# both libraries accept. Floors: thr 1 KiB >= 0.5x pyzmq, handshakes/s >= 0.5x.
+
+CURVE_SERVER_PUBLIC = b"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+CURVE_SERVER_SECRET = b"JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+CURVE_CLIENT_PUBLIC = b"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
+CURVE_CLIENT_SECRET = b"D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"
+CURVE_SIZES = (64, 1024)
+CURVE_THR_COUNTS = {64: 200_000, 1024: 100_000}
+CURVE_HS_COUNT = 2_000
+CURVE_HS_WINDOW = 8
+CURVE_FLOORS = (("thr", 1024, 0.5), ("hs", 0, 0.5))
+
+
+def _curve_as_server(zmq: Any, sock: Any) -> None:
+    sock.setsockopt(zmq.CURVE_SERVER, 1)
+    sock.setsockopt(zmq.CURVE_SECRETKEY, CURVE_SERVER_SECRET)
+
+
+def _curve_as_client(zmq: Any, sock: Any) -> None:
+    sock.setsockopt(zmq.CURVE_SERVERKEY, CURVE_SERVER_PUBLIC)
+    sock.setsockopt(zmq.CURVE_PUBLICKEY, CURVE_CLIENT_PUBLIC)
+    sock.setsockopt(zmq.CURVE_SECRETKEY, CURVE_CLIENT_SECRET)
+
+
+def child_curve_send(zmq: Any, endpoint: str, size: int, count: int) -> dict[str, Any]:
+    """remote_thr with CURVE: a client PUSH sends ``count`` messages of ``size`` bytes."""
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
+    s.setsockopt(zmq.LINGER, STALL_TIMEOUT_MS)
+    _curve_as_client(zmq, s)
+    try:
+        s.connect(endpoint)
+        msg = b"\x00" * size
+        send = s.send
+        for _ in range(count):
+            send(msg)
+    finally:
+        s.close()
+        ctx.term()
+    return {"sent": count}
+
+
+def child_curve_hs(zmq: Any, endpoint: str, size: int, count: int) -> dict[str, Any]:
+    """``count`` CURVE client connections, CURVE_HS_WINDOW at a time, each proven by one
+    round trip and then closed."""
+    ctx = zmq.Context()
+    poller = zmq.Poller()
+    started = done = 0
+
+    def open_one() -> None:
+        s = ctx.socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 0)
+        _curve_as_client(zmq, s)
+        s.connect(endpoint)
+        s.send(b"hs")
+        poller.register(s, zmq.POLLIN)
+
+    try:
+        t0 = time.perf_counter()
+        while started < min(CURVE_HS_WINDOW, count):
+            open_one()
+            started += 1
+        while done < count:
+            ready = poller.poll(STALL_TIMEOUT_MS)
+            if not ready:
+                raise RuntimeError(f"curve hs: stalled after {done} of {count} handshakes")
+            for s, _ev in ready:
+                if s.recv() != b"hs":
+                    raise RuntimeError("curve hs: wrong reply")
+                poller.unregister(s)
+                s.close()
+                done += 1
+                if started < count:
+                    open_one()
+                    started += 1
+        elapsed = time.perf_counter() - t0
+    finally:
+        ctx.destroy(linger=0)
+    return {"handshakes": count, "elapsed_s": elapsed}
+
+
+CHILD_ROLES["curve_send"] = child_curve_send
+CHILD_ROLES["curve_hs"] = child_curve_hs
+
+
+def measure_curve_thr(lib: str, size: int, count: int, tag: str) -> dict[str, Any]:
+    zmq = load(lib)
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.setsockopt(zmq.LINGER, 0)
+    pull.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
+    _curve_as_server(zmq, pull)
+    peer: _Peer | None = None
+    ok = False
+    try:
+        ep = _bind(zmq, pull, "tcp", "", tag)
+        peer = _Peer(proc=spawn("curve_send", lib, ep, size, count))
+        _wait_events(pull, zmq.POLLIN, peer.dead, FIRST_MSG_TIMEOUT, "curve thr")
+        first = last = pull.recv()
+        t0 = time.perf_counter()
+        recv = pull.recv
+        got = 1
+        try:
+            for got in range(1, count - 1):  # noqa: B007 - read in the except clause
+                recv()
+            if count > 1:
+                last = recv()
+        except zmq.Again:
+            raise BenchError(
+                f"curve thr: stalled: no message for {STALL_TIMEOUT_MS / 1000:.0f}s "
+                f"after {got:,} of {count:,} messages"
+            ) from None
+        elapsed = max(time.perf_counter() - t0, 1e-9)
+        if len(first) != size or len(last) != size:
+            raise BenchError(f"curve thr: message size {len(first)}/{len(last)}, expected {size}")
+        ok = True
+    finally:
+        pull.close(linger=0)
+        try:
+            if peer is not None:
+                peer.finish(ok)
+        finally:
+            safe_term(ctx)
+    rate = (count - 1) / elapsed
+    return {"count": count, "elapsed_s": elapsed, "msg_per_s": rate, "mb_per_s": rate * size / 1e6}
+
+
+def measure_curve_hs(lib: str, size: int, count: int, tag: str) -> dict[str, Any]:
+    zmq = load(lib)
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.setsockopt(zmq.RCVTIMEO, 100)
+    _curve_as_server(zmq, router)
+    proc: subprocess.Popen | None = None
+    try:
+        ep = _bind(zmq, router, "tcp", "", tag)
+        proc = spawn("curve_hs", lib, ep, 0, count)
+        echoed = 0
+        quiet_since = time.monotonic()
+        while proc.poll() is None:
+            try:
+                router.send_multipart(router.recv_multipart())
+                echoed += 1
+                quiet_since = time.monotonic()
+            except zmq.Again:
+                limit = FIRST_MSG_TIMEOUT if echoed == 0 else STALL_TIMEOUT_MS / 1000
+                if time.monotonic() - quiet_since > limit:
+                    raise BenchError(f"curve hs: stalled after {echoed} of {count}") from None
+        rc, out, err = reap(proc, 10)
+        if rc != 0:
+            raise BenchError(f"curve hs child exited with {rc}: {err[-800:]}")
+        try:
+            res = json.loads(out.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise BenchError(f"curve hs child printed no result: {out!r} {err[-400:]}") from None
+    finally:
+        router.close(linger=0)
+        if proc is not None and proc.poll() is None:
+            reap(proc, 2)
+        safe_term(ctx)
+    elapsed = max(res["elapsed_s"], 1e-9)
+    return {"count": count, "elapsed_s": elapsed, "hs_per_s": res["handshakes"] / elapsed}
+
+
+def curve_items(args: argparse.Namespace) -> list[tuple[str, int, int]]:
+    """(kind, size, count) of the curve section."""
+    div = 10 if args.quick else 1
+    items = [("thr", size, args.count or max(2000, CURVE_THR_COUNTS[size] // div))
+             for size in CURVE_SIZES]
+    items.append(("hs", 0, args.count or max(200, CURVE_HS_COUNT // div)))
+    return items
+
+
+def run_curve_section(
+    args: argparse.Namespace, libs: dict[str, Any], watchdog: Watchdog
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Measure and print the CURVE section; returns (rows, floors, errors)."""
+    key = {"thr": "msg_per_s", "hs": "hs_per_s"}
+
+    def figure(kind: str, res: dict[str, Any] | None, err: str | None) -> str:
+        if res is None:
+            return "ERROR" if err else "-"
+        if kind == "thr":
+            return fmt_figure("thr", res, err)
+        return f"{fmt_rate(res['hs_per_s'])} handshakes/s"
+
+    print()
+    print(f"curve: CURVE over tcp (PUSH -> PULL; hs = connect + handshake + 1 round trip, "
+          f"{CURVE_HS_WINDOW} in flight)")
+    header = (
+        f"{'kind':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
+        f"{'pyzmq':>28}  {'purezmq':>28}  ratio"
+    )
+    print(header)
+    print("-" * (len(header) + 18))
+    rows: list[dict[str, Any]] = []
+    errors = 0
+    try:
+        for seq, (kind, size, count) in enumerate(curve_items(args)):
+            best: dict[str, dict[str, Any] | None] = {"zmq": None, "purezmq": None}
+            errs: dict[str, str | None] = {"zmq": None, "purezmq": None}
+            for _rep in range(args.repeat):
+                for lib in ("zmq", "purezmq"):
+                    if libs.get(lib) is None or errs[lib]:
+                        continue
+                    watchdog.arm(f"{LIB_LABEL[lib]} curve {kind} {size}", MEASURE_DEADLINE)
+                    try:
+                        measure = measure_curve_thr if kind == "thr" else measure_curve_hs
+                        res = measure(lib, size, count, f"curve-{LIB_LABEL[lib]}-{seq}")
+                    except Exception as e:  # noqa: BLE001 - one failure must not end the run
+                        errs[lib] = f"{type(e).__name__}: {e}"
+                        res = None
+                    finally:
+                        watchdog.disarm()
+                        kill_all_children()
+                    if res is not None and (best[lib] is None or
+                                            res[key[kind]] > best[lib][key[kind]]):
+                        best[lib] = res
+            py, pure = best["zmq"], best["purezmq"]
+            ratio = pure[key[kind]] / py[key[kind]] if py and pure else None
+            rows.append(
+                {
+                    "scenario": "curve",
+                    "kind": kind,
+                    "transport": "tcp",
+                    "size": size,
+                    "count": count,
+                    "pyzmq": py,
+                    "purezmq": pure,
+                    "ratio": ratio,
+                    "errors": {LIB_LABEL[k]: v for k, v in errs.items() if v},
+                }
+            )
+            size_s = fmt_size(size) if kind == "thr" else "-"
+            print(
+                f"{kind:<9}{'tcp':<10}{size_s:>7}  {count:>8}  "
+                f"{figure(kind, py, errs['zmq']):>28}  "
+                f"{figure(kind, pure, errs['purezmq']):>28}  "
+                f"{fmt_ratio('thr', ratio)}",
+                flush=True,
+            )
+            for k, v in errs.items():
+                if v:
+                    errors += 1
+                    print(f"    ! {LIB_LABEL[k]}: {v}", flush=True)
+    finally:
+        kill_all_children()
+
+    floors = []
+    for kind, size, limit in CURVE_FLOORS:
+        r = next((r for r in rows if r["kind"] == kind and r["size"] == size), None)
+        v = r["ratio"] if r else None
+        label = (f"curve thr {fmt_size(size)} ≥ {limit}×" if kind == "thr"
+                 else f"curve handshakes/s ≥ {limit}×")
+        floors.append({"floor": label, "status": "PASS" if v is not None and v >= limit
+                       else "FAIL", "value": v})
+    print()
+    print("curve " + fmt_floors(floors))
     return rows, floors, errors
 
 
@@ -1077,6 +1458,8 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
             items.extend(pubsub_items(args))
         elif sc == "asyncio":
             pass  # its own section: run_asyncio_section
+        elif sc == "curve":
+            pass  # its own section: run_curve_section
         else:
             items.append(("idle", "tcp", 0, 0))
     return items
@@ -1165,7 +1548,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(description="purezmq vs pyzmq benchmark (ratios purezmq/pyzmq)")
     p.add_argument("--quick", action="store_true", help="counts divided by 10")
-    p.add_argument("--scenario", default="all", choices=["thr", "lat", "idle", "pubsub", "asyncio", "all"])
+    p.add_argument(
+        "--scenario",
+        default="all",
+        choices=["thr", "lat", "idle", "pubsub", "asyncio", "curve", "all"],
+    )
     p.add_argument(
         "--transport",
         default="tcp,ipc,inproc",
@@ -1317,6 +1704,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(aio_rows)
         floors.extend(aio_floors)
         errors += aio_errors
+    if args.scenario in ("curve", "all"):
+        c_rows, c_floors, c_errors = run_curve_section(args, libs, watchdog)
+        rows.extend(c_rows)
+        floors.extend(c_floors)
+        errors += c_errors
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

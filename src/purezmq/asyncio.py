@@ -54,10 +54,12 @@ import json
 import pickle
 import select as _select
 import selectors
+import sys
 import warnings
+import weakref
 from collections import deque
 from functools import partial
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from . import constants as _c
 from .error import Again, ZMQError
@@ -77,6 +79,11 @@ _EVENTS = int(_c.EVENTS)
 _ENOTSOCK = int(_c.ENOTSOCK)
 
 _get_running_loop = asyncio._get_running_loop  # C: the loop running in this thread, or None
+
+#: Free-threaded CPython: the "poked" flag handshake between a watcher and the loop thread
+#: (a store then a load on each side) is not assumed to be sequentially consistent there,
+#: so a queued operation is always retried once.
+_NO_GIL = not getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 class ProactorSelectorThreadWarning(RuntimeWarning):
@@ -103,38 +110,64 @@ def _loop_for_call() -> Any:
 class _Op:
     """One queued send or receive: ``fn(*args)`` performs it without blocking."""
 
-    __slots__ = ("fut", "fn", "args", "timer", "state")
+    __slots__ = ("fut", "fn", "args", "deadline", "state")
 
     def __init__(self, fut: Any, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
         self.fut = fut
         self.fn = fn
         self.args = args
-        self.timer: Any = None
+        #: loop.time() at which RCVTIMEO/SNDTIMEO fails it with Again (None: never)
+        self.deadline: Optional[float] = None
         #: 0 queued; 1 queued but already done (counted in ``dead``); 2 out of the queue
         self.state = 0
 
 
-class _Waiters:
-    """Pending sends and receives of one core socket, served on one event loop."""
+def _weak_watcher(ref: "weakref.ref[_Waiters]", core: Any) -> Callable[[], None]:
+    def watcher() -> None:
+        w = ref()
+        if w is None:
+            core.remove_watcher(watcher)  # never called with the core's locks held
+        else:
+            w.notify()
 
-    __slots__ = ("core", "loop", "recv_q", "send_q", "scheduled", "watching", "dead", "watcher")
+    return watcher
+
+
+class _Waiters:
+    """Pending sends and receives of one core socket, served on one event loop.
+
+    Timeouts share one loop timer per socket, armed for the earliest deadline (an
+    ``call_later`` per waiting operation costs more than the rest of the wait).
+    """
+
+    __slots__ = ("core", "loop", "recv_q", "send_q", "scheduled", "watching", "dead",
+                 "watcher", "poked", "timer", "timer_at", "__weakref__")
 
     def __init__(self, core: Any) -> None:
         self.core = core
-        # One bound-method object: the core removes watchers by identity.
-        self.watcher = self.notify
+        # The core holds the watcher, the watcher holds us only weakly: a shadow socket that
+        # is dropped must not stay registered forever. (While operations are pending, their
+        # futures' done callbacks keep us alive.)
+        self.watcher = _weak_watcher(weakref.ref(self), core)
         self.loop: Any = None
         self.recv_q: Deque[_Op] = deque()
         self.send_q: Deque[_Op] = deque()
         self.scheduled = False
         self.watching = False
         self.dead = 0
+        #: set by every notify: "something changed since you last looked"
+        self.poked = False
+        self.timer: Any = None
+        self.timer_at = 0.0
 
     def bind(self, loop: Any) -> None:
         """Serve futures of ``loop`` from now on (a socket may move between loops, one at
         a time, as in pyzmq; what was pending on the previous loop is cancelled)."""
         if self.loop is not None:
-            self._drop_all()
+            self.cancel_all()
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
         self.loop = loop
         self.scheduled = False
         if not self.watching:
@@ -149,6 +182,7 @@ class _Waiters:
     # any thread ----------------------------------------------------------------------------
     def notify(self) -> None:
         """The core's state may have changed: schedule one ``wake`` if anybody waits."""
+        self.poked = True
         if self.scheduled or not (self.recv_q or self.send_q):
             return
         loop = self.loop
@@ -187,16 +221,15 @@ class _Waiters:
             except Again:
                 return
             except Exception as e:  # noqa: BLE001 - the caller sees it through its future
+                if self.core._closed:  # closed by another thread meanwhile
+                    self.cancel_all()
+                    return
                 q.popleft()
                 op.state = 2
-                if op.timer is not None:
-                    op.timer.cancel()
                 fut.set_exception(e)
             else:
                 q.popleft()
                 op.state = 2
-                if op.timer is not None:
-                    op.timer.cancel()
                 fut.set_result(result)
 
     def _pop_dead(self, q: Deque[_Op]) -> None:
@@ -204,8 +237,6 @@ class _Waiters:
         if op.state == 1:
             self.dead -= 1
         op.state = 2
-        if op.timer is not None:
-            op.timer.cancel()
 
     def purge(self, q: Deque[_Op]) -> bool:
         """Drop finished (cancelled, timed out) operations at the head; True if any live
@@ -215,18 +246,43 @@ class _Waiters:
         return bool(q)
 
     def enqueue(self, q: Deque[_Op], op: _Op, timeo: int) -> None:
+        """Queue ``op`` behind the others; the caller then tries the queue once more if a
+        change was notified since its own attempt (see ``poked``)."""
         q.append(op)
         op.fut.add_done_callback(partial(self._settled, op))
         if timeo >= 0:
-            op.timer = self.loop.call_later(timeo / 1000.0, _expire, op.fut)
+            loop = self.loop
+            op.deadline = when = loop.time() + timeo / 1000.0
+            if self.timer is None or when < self.timer_at:
+                if self.timer is not None:
+                    self.timer.cancel()
+                self.timer_at = when
+                self.timer = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        """The timer: fail every queued operation whose deadline passed with Again, then
+        re-arm for the next deadline."""
+        self.timer = None
+        now = self.loop.time() + 1e-6
+        nxt: Optional[float] = None
+        for q in (self.recv_q, self.send_q):
+            for op in q:
+                when = op.deadline
+                if when is None or op.fut.done():
+                    continue
+                if when <= now:
+                    op.fut.set_exception(Again())
+                elif nxt is None or when < nxt:
+                    nxt = when
+        if nxt is not None:
+            self.timer_at = nxt
+            self.timer = self.loop.call_at(nxt, self._expire)
 
     def _settled(self, op: _Op, fut: Any) -> None:
         """Done callback: a queued operation finished by cancellation or timeout."""
         if op.state != 0:
             return
         op.state = 1
-        if op.timer is not None:
-            op.timer.cancel()
         self.dead += 1
         if self.dead > 32 and self.dead * 2 > len(self.recv_q) + len(self.send_q):
             self._compact()
@@ -250,23 +306,12 @@ class _Waiters:
             while q:
                 op = q.popleft()
                 op.state = 2
-                if op.timer is not None:
-                    op.timer.cancel()
                 if not op.fut.done():
                     try:
                         op.fut.cancel()
                     except RuntimeError:  # the loop is closed
                         pass
         self.dead = 0
-
-    def _drop_all(self) -> None:
-        self.cancel_all()
-
-
-def _expire(fut: Any) -> None:
-    """RCVTIMEO/SNDTIMEO elapsed."""
-    if not fut.done():
-        fut.set_exception(Again())
 
 
 # -- non-blocking operations run by the queues (flags already include NOBLOCK) ---------------
@@ -423,6 +468,7 @@ class Socket(_SyncSocket):
                     return fut
                 w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
                 return fut
+        w.poked = False
         try:
             result = fn(*args)
         except Again as e:
@@ -436,7 +482,8 @@ class Socket(_SyncSocket):
             fut.set_result(result)
             return fut
         w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
-        w.serve(q)  # a change since the attempt above found nobody to wake: try again
+        if w.poked or _NO_GIL:
+            w.serve(q)  # a change since the attempt above found nobody to wake: try again
         return fut
 
     def _send_op(self, fn: Callable[..., Any], args: Tuple[Any, ...], flags: int) -> Any:
@@ -451,6 +498,7 @@ class Socket(_SyncSocket):
                     return fut
                 w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
                 return fut
+        w.poked = False
         try:
             result = fn(*args)
         except Again as e:
@@ -464,7 +512,8 @@ class Socket(_SyncSocket):
             fut.set_result(result)
             return fut
         w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
-        w.serve(q)
+        if w.poked or _NO_GIL:
+            w.serve(q)
         return fut
 
     def _check_open(self) -> None:
@@ -636,12 +685,18 @@ def _raw_fd(obj: Any) -> int:
     return int(obj.fileno())
 
 
+#: (id(loop), "r" or "w", fd) -> the _PollWait whose reader/writer is registered there. A poll
+#: finishing late (its cleanup runs as a done callback) must not remove the reader a newer
+#: poll of the same fd registered meanwhile.
+_raw_owner: Dict[Tuple[int, str, int], "_PollWait"] = {}
+
+
 class _PollWait:
     """One pending poll: wakes from the cores' watchers (and the loop's readers for raw
     file descriptors), re-checks, resolves its future with zmq_poll's answer."""
 
     __slots__ = ("loop", "fut", "socks", "raw", "single", "scheduled", "timer", "readers",
-                 "writers", "watcher")
+                 "writers", "watcher", "cleaned")
 
     def __init__(self, loop: Any, fut: Any, items: List[Tuple[Any, int]],
                  single: Any = None) -> None:
@@ -655,6 +710,7 @@ class _PollWait:
         self.readers: List[int] = []
         self.writers: List[int] = []
         self.watcher = self.notify  # one object: the core removes watchers by identity
+        self.cleaned = False
         for obj, flags in items:
             core = getattr(obj, "_core", None) if isinstance(obj, _SyncSocket) else None
             if core is None and hasattr(obj, "add_watcher"):
@@ -674,12 +730,14 @@ class _PollWait:
                 core.add_watcher(self.watcher)
             loop = self.loop
             for fd, flags in self.raw:
-                if flags & POLLIN:
+                if flags & POLLIN and fd not in self.readers:
                     loop.add_reader(fd, self.check)
                     self.readers.append(fd)
-                if flags & POLLOUT:
+                    _raw_owner[(id(loop), "r", fd)] = self
+                if flags & POLLOUT and fd not in self.writers:
                     loop.add_writer(fd, self.check)
                     self.writers.append(fd)
+                    _raw_owner[(id(loop), "w", fd)] = self
             if timeout is not None and timeout > 0:
                 self.timer = loop.call_later(timeout / 1000.0, self.check, True)
         except BaseException:
@@ -709,12 +767,14 @@ class _PollWait:
         try:
             ready = self.ready_now()
         except ZMQError as e:
+            self.cleanup(None)
             if e.errno == _ENOTSOCK:
                 fut.cancel()  # a polled socket was closed (pyzmq cancels the poll too)
             else:
                 fut.set_exception(e)
             return
         if ready or final:
+            self.cleanup(None)  # now, not in a done callback: the next poll may reuse the fds
             if self.single is not None:
                 fut.set_result(ready[0][1] if ready else 0)
             else:
@@ -756,16 +816,23 @@ class _PollWait:
         return ready
 
     def cleanup(self, _: Any) -> None:
+        if self.cleaned:
+            return
+        self.cleaned = True
         for _obj, core, _f in self.socks:
             core.remove_watcher(self.watcher)
         if self.timer is not None:
             self.timer.cancel()
         loop = self.loop
-        if (self.readers or self.writers) and not loop.is_closed():
-            for fd in self.readers:
-                loop.remove_reader(fd)
-            for fd in self.writers:
-                loop.remove_writer(fd)
+        lid = id(loop)
+        for kind, fds, remove in (("r", self.readers, loop.remove_reader),
+                                  ("w", self.writers, loop.remove_writer)):
+            for fd in fds:
+                key = (lid, kind, fd)
+                if _raw_owner.get(key) is self:
+                    del _raw_owner[key]
+                    if not loop.is_closed():
+                        remove(fd)
         self.readers = []
         self.writers = []
 
@@ -817,10 +884,6 @@ class Context(_SyncContext):
     def __init__(self, io_threads: Any = 1, shadow: Any = 0) -> None:
         if shadow and not isinstance(shadow, _SyncContext):
             shadow = _find_context(shadow)
-        if not isinstance(io_threads, _SyncContext) and io_threads and not isinstance(
-            io_threads, int
-        ):
-            raise TypeError(f"io_threads must be an int or a Context, not {io_threads!r}")
         super().__init__(io_threads, shadow)
 
 

@@ -644,6 +644,11 @@ class Session:
         self._peer_identity = identity
         self._peer_metadata = metadata
         self._mechanism = mechanism
+        try:
+            peer = engine.sock.getpeername()
+            self._peer_address = str(peer[0]) if isinstance(peer, tuple) else ""
+        except OSError:
+            self._peer_address = ""
 
     def legacy_identity(self, engine: StreamEngine, identity: bytes) -> None:
         self._peer_identity = identity
@@ -660,6 +665,9 @@ class Session:
 
     def _peer_link_metadata(self) -> dict:
         md = dict(getattr(self, "_peer_metadata", {}) or {})
+        address = getattr(self, "_peer_address", "")
+        if address:
+            md["Peer-Address"] = address
         mech = getattr(self, "_mechanism", None)
         if mech is not None:
             if mech.user_id:

@@ -133,16 +133,18 @@ class Authenticator:
         self.log.debug("Denying %s", ",".join(addresses))
         self._denied.update(addresses)
 
-    def configure_plain(self, domain: str = "*",
-                        passwords: Optional[Dict[str, str]] = None) -> None:
+    def configure_plain(
+        self, domain: str = "*", passwords: Optional[Dict[str, str]] = None
+    ) -> None:
         """PLAIN for ``domain`` (``'*'``: requests without a domain) against
         ``{username: password}``. The dict is used live: later changes to it count."""
         if passwords:
             self.passwords[domain] = passwords
         self.log.debug("Configure plain: %s", domain)
 
-    def configure_curve(self, domain: str = "*",
-                        location: Union[str, "os.PathLike[str]", None] = None) -> None:
+    def configure_curve(
+        self, domain: str = "*", location: Union[str, "os.PathLike[str]", None] = None
+    ) -> None:
         """CURVE for ``domain`` against the public certificates (``*.key``) in the
         directory ``location`` (default: the current directory), or any client key with
         ``location=CURVE_ALLOW_ANY``. Call again after the directory changes."""
@@ -158,8 +160,7 @@ class Authenticator:
         except Exception as e:  # noqa: BLE001 - pyzmq logs and keeps going (fail closed)
             self.log.error("Failed to load CURVE certs from %s: %s", location, e)
 
-    def configure_curve_callback(self, domain: str = "*",
-                                 credentials_provider: Any = None) -> None:
+    def configure_curve_callback(self, domain: str = "*", credentials_provider: Any = None) -> None:
         """CURVE for ``domain`` decided by ``credentials_provider.callback(domain, key)``,
         called with the client's Z85 public key (bytes); it returns a truth value or an
         awaitable of one."""
@@ -198,9 +199,15 @@ class Authenticator:
             return _DONE
         domain = domain_b.decode(self.encoding, "replace")
         address = address_b.decode(self.encoding, "replace")
-        self.log.debug("version: %r, request_id: %r, domain: %r, address: %r, identity: %r,"
-                       " mechanism: %r", version, request_id, domain, address, identity,
-                       mechanism)
+        self.log.debug(
+            "version: %r, request_id: %r, domain: %r, address: %r, identity: %r, mechanism: %r",
+            version,
+            request_id,
+            domain,
+            address,
+            identity,
+            mechanism,
+        )
 
         allowed, denied, reason = self._check_address(address)
         if denied:
@@ -262,8 +269,7 @@ class Authenticator:
             return True, False, b"OK"
         return False, False, b"NO ACCESS"
 
-    def _authenticate_plain(self, domain: str, username: str,
-                            password: str) -> Tuple[bool, bytes]:
+    def _authenticate_plain(self, domain: str, username: str, password: str) -> Tuple[bool, bytes]:
         if not self.passwords:
             self.log.debug("DENIED (PLAIN) No passwords defined")
             return False, b"No passwords defined"
@@ -278,12 +284,14 @@ class Authenticator:
         else:
             self.log.debug("ALLOWED (PLAIN) domain=%s username=%s", domain, username)
             return True, b"OK"
-        self.log.debug("DENIED (PLAIN) domain=%s username=%s: %s", domain, username,
-                       reason.decode())
+        self.log.debug(
+            "DENIED (PLAIN) domain=%s username=%s: %s", domain, username, reason.decode()
+        )
         return False, reason
 
-    def _authenticate_curve(self, domain: str,
-                            client_key: bytes) -> Union[Tuple[bool, bytes], "_Pending"]:
+    def _authenticate_curve(
+        self, domain: str, client_key: bytes
+    ) -> Union[Tuple[bool, bytes], "_Pending"]:
         if self.allow_any:
             self.log.debug("ALLOWED (CURVE allow any client)")
             return True, b"OK"
@@ -306,14 +314,19 @@ class Authenticator:
             return False, b"Unknown domain"
         return self._curve_verdict(bool(certs.get(z85_key)), domain, z85_key, "certs")
 
-    def _curve_verdict(self, ok: bool, domain: str, z85_key: bytes,
-                       how: str) -> Tuple[bool, bytes]:
-        self.log.debug("%s (CURVE %s) domain=%s client_key=%s", "ALLOWED" if ok else "DENIED",
-                       how, domain, z85_key.decode("ascii"))
+    def _curve_verdict(self, ok: bool, domain: str, z85_key: bytes, how: str) -> Tuple[bool, bytes]:
+        self.log.debug(
+            "%s (CURVE %s) domain=%s client_key=%s",
+            "ALLOWED" if ok else "DENIED",
+            how,
+            domain,
+            z85_key.decode("ascii"),
+        )
         return (True, b"OK") if ok else (False, b"Unknown key")
 
-    async def _finish_curve(self, request_id: bytes, domain: str, key: bytes,
-                            pending: "_Pending") -> None:
+    async def _finish_curve(
+        self, request_id: bytes, domain: str, key: bytes, pending: "_Pending"
+    ) -> None:
         """The rest of a CURVE request whose credentials provider answered asynchronously."""
         try:
             ok = bool(await pending.awaitable)
@@ -321,23 +334,28 @@ class Authenticator:
             self.log.exception("CURVE credentials provider failed for domain=%s", domain)
             self._send_zap_reply(request_id, b"500", b"Internal error")
             return
-        allowed, reason = self._curve_verdict(ok, domain or "*", z85.encode(key),
-                                              "auth_callback")
+        allowed, reason = self._curve_verdict(ok, domain or "*", z85.encode(key), "auth_callback")
         if allowed:
             self._send_zap_reply(request_id, b"200", b"OK", self.curve_user_id(key))
         else:
             self._send_zap_reply(request_id, b"400", reason)
 
-    def _send_zap_reply(self, request_id: bytes, status_code: bytes, status_text: bytes,
-                        user_id: Union[str, bytes] = "anonymous") -> None:
+    def _send_zap_reply(
+        self,
+        request_id: bytes,
+        status_code: bytes,
+        status_text: bytes,
+        user_id: Union[str, bytes] = "anonymous",
+    ) -> None:
         """Send the 6-frame ZAP reply (version, id, status, text, user id, metadata)."""
         if status_code != b"200":
             user_id = b""
         if isinstance(user_id, str):
             user_id = user_id.encode(self.encoding, "replace")
         self.log.debug("ZAP reply code=%s text=%s", status_code, status_text)
-        self.zap_socket.send_multipart([VERSION, request_id, status_code, status_text,
-                                        user_id, b""])
+        self.zap_socket.send_multipart(
+            [VERSION, request_id, status_code, status_text, user_id, b""]
+        )
 
 
 class _Pending:
@@ -357,5 +375,6 @@ def _same(a: str, b: str) -> bool:
     """Compare secrets in time independent of where they differ."""
     import hmac
 
-    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"),
-                               str(b).encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogatepass"), str(b).encode("utf-8", "surrogatepass")
+    )

@@ -100,8 +100,12 @@ def _as_text(value: Union[str, bytes], encoding: str = "utf-8") -> str:
 
 
 # -- writing ----------------------------------------------------------------------------
-def _certificate_text(banner: str, public_key: str, secret_key: Optional[str],
-                      metadata: Optional[Mapping[Union[str, bytes], Union[str, bytes]]]) -> str:
+def _certificate_text(
+    banner: str,
+    public_key: str,
+    secret_key: Optional[str],
+    metadata: Optional[Mapping[Union[str, bytes], Union[str, bytes]]],
+) -> str:
     lines = [banner.format(now=datetime.datetime.now().isoformat(timespec="seconds"))]
     lines.append("metadata\n")
     for key, value in (metadata or {}).items():
@@ -125,14 +129,16 @@ def _write(path: str, text: str, private: bool) -> None:
         data = text.encode("utf-8")
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
 
 
-def create_certificates(key_dir: _PathLike, name: str,
-                        metadata: Optional[Mapping[Union[str, bytes], Union[str, bytes]]] = None,
-                        ) -> Tuple[str, str]:
+def create_certificates(
+    key_dir: _PathLike,
+    name: str,
+    metadata: Optional[Mapping[Union[str, bytes], Union[str, bytes]]] = None,
+) -> Tuple[str, str]:
     """Create a new key pair as ``key_dir/name.key`` (public) and ``key_dir/name.key_secret``
     (public + secret, mode 0600). Returns the two file paths (public, secret)."""
     from .. import curve_keypair

@@ -93,8 +93,7 @@ class AuthenticationThread(threading.Thread):
             self.log.exception("ZAP request failed")
             rid = bytes(msg[1]) if len(msg) > 1 else b""
             try:  # EFSM here means the reply already went out
-                zap.send_multipart([VERSION, rid, b"500", b"Internal error", b"", b""],
-                                   _c.DONTWAIT)
+                zap.send_multipart([VERSION, rid, b"500", b"Internal error", b"", b""], _c.DONTWAIT)
             except ZMQError:
                 pass
 

@@ -47,9 +47,9 @@ def parse_error(body: bytes) -> ProtocolError:
     """The exception describing an ERROR command received from the peer."""
     reason = body[7 : 7 + body[6]] if len(body) > 6 else b""
     text = reason.decode("utf-8", "replace")
-    return ProtocolError(
-        f"peer sent ERROR: {text}", ProtocolCode.ZMTP_UNSPECIFIED, FailureKind.AUTH
-    )
+    # A ZAP refusal arrives as its status code ("400"): report that, as libzmq does.
+    code = int(reason) if reason.isdigit() and len(reason) == 3 else ProtocolCode.ZMTP_UNSPECIFIED
+    return ProtocolError(f"peer sent ERROR: {text}", code, FailureKind.AUTH)
 
 
 class Mechanism:
