@@ -395,6 +395,7 @@ class Link:
         "out_active",
         "attached",
         "data",
+        "wire",
         "__weakref__",
     )
 
@@ -416,6 +417,9 @@ class Link:
         self.attached = False
         #: Free slot for the owner (e.g. the session behind a tcp link).
         self.data: Any = None
+        #: The reader is a ZMTP 2.0/3.0 engine without CURVE, for good: it takes messages
+        #: already encoded (bytes) as well as frame lists (PUB encodes once for many).
+        self.wire = False
 
     @staticmethod
     def pair(hwm_ab: int, hwm_ba: int, conflate: bool = False) -> Tuple["Link", "Link"]:

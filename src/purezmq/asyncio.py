@@ -21,10 +21,11 @@ scheduled per socket at a time. So wake-ups come straight from the engine; nothi
 
 Each socket keeps FIFO queues of pending receives and sends (:class:`_Waiters`). An
 operation first tries the core with ``NOBLOCK`` when nobody is queued ahead of it; only if
-that says ``Again`` is it queued, and the queue is tried once more right after (a state
-change between the attempt and the queueing found no waiter to wake). ``wake`` retries the
-queue heads until ``Again``: the contract is edge-triggered, so the retry loop runs to
-exhaustion before waiting again.
+that says ``Again`` is it queued. A change notified between that attempt and the queueing
+found no waiter to wake, so every notification also counts in ``pokes``, and the queue is
+tried once more if the count moved. ``wake`` retries the queue heads until ``Again``: the
+contract is edge-triggered, so the retry loop runs to exhaustion before waiting again.
+RCVTIMEO/SNDTIMEO deadlines share one loop timer per socket, armed for the earliest one.
 
 Guarantees, and why they hold:
 
@@ -42,9 +43,14 @@ Guarantees, and why they hold:
 * RCVTIMEO/SNDTIMEO: the future fails with ``Again`` after that many ms.
 
 Ownership: the queues are touched only on the loop thread. The watcher reads two ``deque``
-lengths and a flag from other threads and never blocks. The watcher belongs to the private
-``_Waiters`` object, not to the public socket, so the core never keeps the public socket
-alive (a forgotten socket is still garbage-collected and closed, as in pyzmq).
+lengths and two flags from other threads and never blocks. The core holds the watcher, and
+the watcher holds the private ``_Waiters`` only weakly (pending futures keep it alive), so
+the core never keeps a public socket alive: a forgotten socket is still garbage-collected
+and closed, as in pyzmq, and a dropped shadow unhooks itself.
+
+Polling (``Socket.poll``, :class:`Poller`) registers a one-shot watcher per polled socket
+(and ``add_reader``/``add_writer`` for raw file descriptors) first and only then looks at
+the sockets' EVENTS, so no change can slip between looking and registering.
 """
 
 from __future__ import annotations
@@ -54,9 +60,10 @@ import json
 import pickle
 import select as _select
 import selectors
-import sys
+import threading
 import warnings
 import weakref
+from asyncio import Future, SelectorEventLoop  # noqa: F401 - pyzmq's module has these names
 from collections import deque
 from functools import partial
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
@@ -79,11 +86,6 @@ _EVENTS = int(_c.EVENTS)
 _ENOTSOCK = int(_c.ENOTSOCK)
 
 _get_running_loop = asyncio._get_running_loop  # C: the loop running in this thread, or None
-
-#: Free-threaded CPython: the "poked" flag handshake between a watcher and the loop thread
-#: (a store then a load on each side) is not assumed to be sequentially consistent there,
-#: so a queued operation is always retried once.
-_NO_GIL = not getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 class ProactorSelectorThreadWarning(RuntimeWarning):
@@ -140,8 +142,21 @@ class _Waiters:
     ``call_later`` per waiting operation costs more than the rest of the wait).
     """
 
-    __slots__ = ("core", "loop", "recv_q", "send_q", "scheduled", "watching", "dead",
-                 "watcher", "poked", "timer", "timer_at", "__weakref__")
+    __slots__ = (
+        "core",
+        "loop",
+        "recv_q",
+        "send_q",
+        "scheduled",
+        "watching",
+        "dead",
+        "watcher",
+        "pokes",
+        "lock",
+        "timer",
+        "timer_at",
+        "__weakref__",
+    )
 
     def __init__(self, core: Any) -> None:
         self.core = core
@@ -155,8 +170,11 @@ class _Waiters:
         self.scheduled = False
         self.watching = False
         self.dead = 0
-        #: set by every notify: "something changed since you last looked"
-        self.poked = False
+        #: notifications so far ("something changed since you last looked")
+        self.pokes = 0
+        #: orders a watcher's notify against the loop thread's queueing: no GIL assumed
+        #: (``scheduled``, ``pokes`` and appends to the queues change under it)
+        self.lock = threading.Lock()
         self.timer: Any = None
         self.timer_at = 0.0
 
@@ -169,7 +187,8 @@ class _Waiters:
                 self.timer.cancel()
                 self.timer = None
         self.loop = loop
-        self.scheduled = False
+        with self.lock:
+            self.scheduled = False
         if not self.watching:
             self.core.add_watcher(self.watcher)
             self.watching = True
@@ -182,24 +201,25 @@ class _Waiters:
     # any thread ----------------------------------------------------------------------------
     def notify(self) -> None:
         """The core's state may have changed: schedule one ``wake`` if anybody waits."""
-        self.poked = True
-        if self.scheduled or not (self.recv_q or self.send_q):
-            return
-        loop = self.loop
-        if loop is None:
-            return
-        self.scheduled = True
+        with self.lock:
+            self.pokes += 1
+            loop = self.loop
+            if self.scheduled or loop is None or not (self.recv_q or self.send_q):
+                return
+            self.scheduled = True
         try:
-            if _get_running_loop() is loop:
-                loop.call_soon(self.wake)
+            if _get_running_loop() is loop:  # a change made on the loop's own thread
+                self.loop.call_soon(self.wake)
             else:
                 loop.call_soon_threadsafe(self.wake)
         except RuntimeError:  # the loop is closed: nobody left to wake
-            self.scheduled = False
+            with self.lock:
+                self.scheduled = False
 
     # loop thread ---------------------------------------------------------------------------
     def wake(self) -> None:
-        self.scheduled = False  # first: a change while we serve schedules another wake
+        with self.lock:
+            self.scheduled = False  # first: a change while we serve schedules another wake
         if self.core._closed:
             self.cancel_all()
             return
@@ -245,10 +265,13 @@ class _Waiters:
             self._pop_dead(q)
         return bool(q)
 
-    def enqueue(self, q: Deque[_Op], op: _Op, timeo: int) -> None:
-        """Queue ``op`` behind the others; the caller then tries the queue once more if a
-        change was notified since its own attempt (see ``poked``)."""
-        q.append(op)
+    def enqueue(self, q: Deque[_Op], op: _Op, timeo: int, pokes: int = -1) -> None:
+        """Queue ``op`` behind the others. ``pokes``: the count read before the caller's
+        own attempt; if a notification came since, it found no waiter to wake, so the
+        queue is served once more now."""
+        with self.lock:
+            q.append(op)
+            again = pokes >= 0 and self.pokes != pokes
         op.fut.add_done_callback(partial(self._settled, op))
         if timeo >= 0:
             loop = self.loop
@@ -258,6 +281,8 @@ class _Waiters:
                     self.timer.cancel()
                 self.timer_at = when
                 self.timer = loop.call_at(when, self._expire)
+        if again:
+            self.serve(q)
 
     def _expire(self) -> None:
         """The timer: fail every queued operation whose deadline passed with Again, then
@@ -297,7 +322,8 @@ class _Waiters:
                     op.state = 2
                 else:
                     keep.append(op)
-            setattr(self, name, keep)
+            with self.lock:
+                setattr(self, name, keep)
         self.dead = 0
 
     def cancel_all(self) -> None:
@@ -436,6 +462,15 @@ class Socket(_SyncSocket):
         return cls(_from_socket=_find_socket(address))
 
     @property
+    def _recv_futures(self) -> List[Any]:
+        """The pending receive futures (pyzmq's private name, for its tests)."""
+        return [op.fut for op in self._aio.recv_q if not op.fut.done()]
+
+    @property
+    def _send_futures(self) -> List[Any]:
+        return [op.fut for op in self._aio.send_q if not op.fut.done()]
+
+    @property
     def underlying(self) -> int:
         src = self.__dict__.get("_shadow_sock")
         return src.underlying if src is not None else id(self)
@@ -468,7 +503,7 @@ class Socket(_SyncSocket):
                     return fut
                 w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
                 return fut
-        w.poked = False
+        pokes = w.pokes  # (a stale read only costs one more try below)
         try:
             result = fn(*args)
         except Again as e:
@@ -481,9 +516,7 @@ class Socket(_SyncSocket):
         else:
             fut.set_result(result)
             return fut
-        w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo)
-        if w.poked or _NO_GIL:
-            w.serve(q)  # a change since the attempt above found nobody to wake: try again
+        w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo, pokes)
         return fut
 
     def _send_op(self, fn: Callable[..., Any], args: Tuple[Any, ...], flags: int) -> Any:
@@ -498,7 +531,7 @@ class Socket(_SyncSocket):
                     return fut
                 w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
                 return fut
-        w.poked = False
+        pokes = w.pokes
         try:
             result = fn(*args)
         except Again as e:
@@ -511,9 +544,7 @@ class Socket(_SyncSocket):
         else:
             fut.set_result(result)
             return fut
-        w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo)
-        if w.poked or _NO_GIL:
-            w.serve(q)
+        w.enqueue(q, _Op(fut, fn, args), self._core._opts.sndtimeo, pokes)
         return fut
 
     def _check_open(self) -> None:
@@ -576,8 +607,12 @@ class Socket(_SyncSocket):
         """Receive one pickled object; returns a future for the object."""
         return self._recv_loaded(flags, pickle.loads)
 
-    def recv_serialized(self, deserialize: Callable[[Any], Any], flags: int = 0,  # type: ignore[override]
-                        copy: bool = True) -> Any:
+    def recv_serialized(
+        self,
+        deserialize: Callable[[Any], Any],
+        flags: int = 0,  # type: ignore[override]
+        copy: bool = True,
+    ) -> Any:
         """Receive a whole message and ``deserialize`` it; returns a future."""
         self._check_open()
         return self._recv_op(
@@ -595,9 +630,9 @@ class Socket(_SyncSocket):
             if f.done():
                 if not recvd.cancelled() and recvd.exception() is None:
                     warnings.warn(
-                        f"Future {f} completed while awaiting {recvd}."
-                        " A message has been dropped!",
+                        f"Future {f} completed while awaiting {recvd}. A message has been dropped!",
                         RuntimeWarning,
+                        stacklevel=1,
                     )
                 return
             if recvd.cancelled():
@@ -623,14 +658,27 @@ class Socket(_SyncSocket):
         return f
 
     # -- sending ----------------------------------------------------------------------------
-    def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,  # type: ignore[override]
-             routing_id: Any = None, group: Any = None) -> Any:
+    def send(
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,  # type: ignore[override]
+        routing_id: Any = None,
+        group: Any = None,
+    ) -> Any:
         """Send one frame; returns a future (for None, or a MessageTracker)."""
         self._check_open()
         return self._send_op(self._core.send, (data, flags | NOBLOCK, copy, track), flags)
 
-    def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,  # type: ignore[override]
-                       track: bool = False, **kwargs: Any) -> Any:
+    def send_multipart(
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,  # type: ignore[override]
+        track: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Send a whole message; returns a future that resolves once it is queued."""
         self._check_open()
         try:
@@ -695,11 +743,24 @@ class _PollWait:
     """One pending poll: wakes from the cores' watchers (and the loop's readers for raw
     file descriptors), re-checks, resolves its future with zmq_poll's answer."""
 
-    __slots__ = ("loop", "fut", "socks", "raw", "single", "scheduled", "timer", "readers",
-                 "writers", "watcher", "cleaned")
+    __slots__ = (
+        "loop",
+        "fut",
+        "socks",
+        "raw",
+        "single",
+        "scheduled",
+        "timer",
+        "readers",
+        "writers",
+        "watcher",
+        "cleaned",
+        "lock",
+    )
 
-    def __init__(self, loop: Any, fut: Any, items: List[Tuple[Any, int]],
-                 single: Any = None) -> None:
+    def __init__(
+        self, loop: Any, fut: Any, items: List[Tuple[Any, int]], single: Any = None
+    ) -> None:
         self.loop = loop
         self.fut = fut
         self.socks: List[Tuple[Any, Any, int]] = []  # (registered object, core, flags)
@@ -711,6 +772,7 @@ class _PollWait:
         self.writers: List[int] = []
         self.watcher = self.notify  # one object: the core removes watchers by identity
         self.cleaned = False
+        self.lock = threading.Lock()  # guards ``scheduled`` (no GIL assumed)
         for obj, flags in items:
             core = getattr(obj, "_core", None) if isinstance(obj, _SyncSocket) else None
             if core is None and hasattr(obj, "add_watcher"):
@@ -747,20 +809,23 @@ class _PollWait:
         self.check()  # edge-triggered: look once after the watchers are in place
 
     def notify(self) -> None:  # any thread
-        if self.scheduled or self.fut.done():
-            return
-        self.scheduled = True
+        with self.lock:
+            if self.scheduled or self.cleaned:
+                return
+            self.scheduled = True
         loop = self.loop
         try:
             if _get_running_loop() is loop:
-                loop.call_soon(self.check)
+                self.loop.call_soon(self.check)
             else:
                 loop.call_soon_threadsafe(self.check)
         except RuntimeError:
-            self.scheduled = False
+            with self.lock:
+                self.scheduled = False
 
     def check(self, final: bool = False) -> None:
-        self.scheduled = False
+        with self.lock:
+            self.scheduled = False
         fut = self.fut
         if fut.done():
             return
@@ -825,8 +890,10 @@ class _PollWait:
             self.timer.cancel()
         loop = self.loop
         lid = id(loop)
-        for kind, fds, remove in (("r", self.readers, loop.remove_reader),
-                                  ("w", self.writers, loop.remove_writer)):
+        for kind, fds, remove in (
+            ("r", self.readers, loop.remove_reader),
+            ("w", self.writers, loop.remove_writer),
+        ):
             for fd in fds:
                 key = (lid, kind, fd)
                 if _raw_owner.get(key) is self:

@@ -362,6 +362,14 @@ class _Loop:
             return self.subs_seen >= self.subs_needed
         return True
 
+    def _recv_open(self) -> bool:
+        """Whether the socket type allows receiving now."""
+        if self.stype == "REQ":
+            return self.awaiting_reply
+        if self.stype == "REP":
+            return self.requests == 0
+        return self.as_xpub or self.stype in _CAN_RECV
+
     def _next_message(self) -> Optional[List[bytes]]:
         if self.pending is not None:
             return self.pending
@@ -423,8 +431,8 @@ class _Loop:
     def _try_recv(self) -> bool:
         zmq = self.zmq
         progressed = False
-        while not (self.mode == "recv" and self.count is not None
-                   and self.received >= self.count):
+        while self._recv_open() and not (self.mode == "recv" and self.count is not None
+                                         and self.received >= self.count):
             try:
                 frames = self.sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
@@ -468,7 +476,7 @@ class _Loop:
             progressed = self._try_recv() | self._try_send()
             if self._finished():
                 return
-            want = zmq.POLLIN
+            want = zmq.POLLIN if self._recv_open() else 0
             if (self._gate_open() and (self.pending is not None or self.replies
                                        or (self.inp is not None and not self.inp.peek_empty()))):
                 want |= zmq.POLLOUT

@@ -104,6 +104,8 @@ class AcceptSession(Session):
         s_end = _make_pair(self)
         s_end.identity = self._use_identity()
         s_end.metadata = self._peer_link_metadata()
+        # An accepted connection never changes engine: pre-encoded fan-out is safe.
+        s_end.wire = engine.version >= 2 and engine._codec is None and not engine.raw
         self.socket_link = s_end
         engine.attach_link(self.link)  # type: ignore[arg-type]
         self.core._attach_from_session(s_end)

@@ -38,8 +38,9 @@ _GONE = (_c.ETERM, _c.ENOTSOCK)
 class AsyncioAuthenticator(Authenticator):
     """ZAP authentication for use in the asyncio IO loop."""
 
-    def __init__(self, context: Any = None, loop: Any = None, encoding: str = "utf-8",
-                 log: Any = None) -> None:
+    def __init__(
+        self, context: Any = None, loop: Any = None, encoding: str = "utf-8", log: Any = None
+    ) -> None:
         super().__init__(context, encoding, log)
         if loop is not None:
             warnings.warn(
@@ -84,8 +85,7 @@ class AsyncioAuthenticator(Authenticator):
             self.log.exception("ZAP request failed")
             rid = bytes(msg[1]) if len(msg) > 1 else b""
             try:  # EFSM here means the reply already went out
-                zap.send_multipart([VERSION, rid, b"500", b"Internal error", b"", b""],
-                                   _c.DONTWAIT)
+                zap.send_multipart([VERSION, rid, b"500", b"Internal error", b"", b""], _c.DONTWAIT)
             except ZMQError:
                 pass
 

@@ -31,6 +31,7 @@ from .._pipe import DELIMITER, RESYNC, Link
 from ..constants import ENOTSUP
 from ..error import _raise
 from ._sockets import Message, Routing
+from ..zmtp._frames import ZEROCOPY_MIN, encode_wire
 from ._trie import SubscriberMap, SubscriptionSet
 
 
@@ -148,13 +149,24 @@ class Pub(Routing):
     def end(self, msg: Message) -> None:
         targets = self._targets
         self._targets = ()
-        for link in targets:
-            link.out.write(msg)  # a full pipe just misses this message
+        self._publish(msg, targets)
 
     def send(self, msg: Message) -> bool:
-        for link in self.subs.match(msg[0]):
-            link.out.write(msg)
+        self._publish(msg, self.subs.match(msg[0]))
         return True
+
+    @staticmethod
+    def _publish(msg: Message, targets: Any) -> None:
+        """Fan a message out; a full pipe just misses it (PUB never blocks).
+
+        With several subscribers, a small message is encoded once and the same bytes are
+        queued to every ZMTP connection that takes them (``link.wire``).
+        """
+        wire = None
+        if len(targets) > 1 and type(msg) is list and sum(map(len, msg)) < ZEROCOPY_MIN:
+            wire = encode_wire(msg)
+        for link in targets:
+            link.out.write(wire if wire is not None and link.wire else msg)
 
     def has_out(self) -> bool:
         return True

@@ -480,6 +480,60 @@ class CurveMechanism(Mechanism):
 
 
 # -- data after the handshake -------------------------------------------------------------
+#
+# The data path calls libsodium through PyNaCl's own cffi binding (``nacl._sodium``) rather
+# than the ``nacl.bindings`` wrappers: a wrapper call checks its arguments, allocates an
+# output buffer and copies the result out, and at 64 B that costs 2-3x the cipher itself.
+# Here each side keeps preallocated buffers and a frame costs one cffi call:
+#
+# * encoding writes whole wire frames into a per-codec work buffer (a bytearray whose first
+#   24 bytes hold the nonce): one ``pack_into`` writes the frame header, MESSAGE id, short
+#   nonce and the inner flags byte, the body is copied in behind the flags, and the box is
+#   sealed in place (libsodium's ``*_easy`` functions allow c == m - MACBYTES). A batch leaves
+#   the buffer with one append to ``out``; a frame too large for it is sealed on its own.
+# * decoding opens each box from the received chunk straight into a reusable plaintext
+#   buffer and slices the body out as bytes, many MESSAGE frames per chunk in one loop;
+#   a large frame collected through body_buffer() is opened in place in its own buffer.
+#
+# ``nacl.bindings`` was imported first, so ``sodium_init()`` has run (it picks the fast
+# implementations). Without ``nacl._sodium`` (another PyNaCl layout) or with odd key or
+# prefix lengths, the codec falls back to the ``nacl.bindings`` path (``*_slow`` methods),
+# which produces the same bytes.
+
+try:
+    if not HAVE_CURVE:
+        raise ImportError("no PyNaCl")
+    from nacl._sodium import ffi as _ffi
+    from nacl._sodium import lib as _lib
+
+    _seal = _lib.crypto_box_easy_afternm
+    _open = _lib.crypto_box_open_easy_afternm
+    _new_raw = _ffi.new_allocator(should_clear_after_alloc=False)
+    _release = getattr(_ffi, "release", None)
+    _FAST = (
+        _lib.crypto_box_macbytes() == 16
+        and _lib.crypto_box_noncebytes() == 24
+        and _lib.crypto_box_beforenmbytes() == 32
+    )
+except (ImportError, AttributeError):  # pragma: no cover - depends on the PyNaCl build
+    _FAST = False
+
+#: Size of an encoder's work buffer; its first 24 bytes are the nonce (prefix + counter).
+_WORK = 16 * 1024
+_WORK_START = 24
+#: A decoder's reusable plaintext buffer starts this big and grows up to _PLAIN_KEEP;
+#: larger plaintexts get a buffer of their own.
+_PLAIN_START = 2048
+_PLAIN_KEEP = 64 * 1024
+
+# hdr flags, size, MESSAGE, short nonce, (16 bytes of MAC, sealed later), inner flags
+_put_short = struct.Struct(">BB8sQ16xB").pack_into
+_put_long = struct.Struct(">BQ8sQ16xB").pack_into
+_put_q = struct.Struct(">Q").pack_into
+_head_short = struct.Struct(">BB8sQ").pack
+_head_long = struct.Struct(">BQ8sQ").pack
+
+
 class CurveCodec:
     """Encrypts outgoing messages into MESSAGE commands; makes the matching decoder.
 
@@ -490,7 +544,8 @@ class CurveCodec:
     its header went into ``out``, for a scatter/gather write. ``encode_command(body, out)``
     sends a ZMTP 3.1 command (PONG...) inside a MESSAGE box with the COMMAND flag, as
     libzmq >= 4.2 does.
-    Calls must be serialized per connection: they advance the nonce counter.
+    Calls must be serialized per connection: they advance the nonce counter and share the
+    work buffer.
     """
 
     __slots__ = (
@@ -502,6 +557,11 @@ class CurveCodec:
         "_verify",
         "_hdr",
         "_long",
+        "_fast",
+        "_wb",
+        "_wmv",
+        "_wp",
+        "_kp",
     )
 
     def __init__(
@@ -522,8 +582,107 @@ class CurveCodec:
         self._verify = verify_nonces
         self._hdr = _HDR_CMD if command_frames else _HDR_DATA
         self._long = (COMMAND | LONG) if command_frames else LONG
+        self._fast = _FAST and len(key) == 32 and len(send_prefix) == 16
+        # The work buffer is made on first use: a codec that never sends costs nothing.
+        self._wb: Optional[bytearray] = None
+        self._wmv: Any = None
+        self._wp: Any = None
+        self._kp: Any = None
+
+    def _setup(self) -> bytearray:
+        wb = bytearray(_WORK)
+        wb[:16] = self._send_prefix
+        self._wmv = memoryview(wb)
+        self._wp = _ffi.from_buffer("unsigned char[]", wb, require_writable=True)
+        self._kp = _ffi.new("unsigned char[32]", self._key)
+        self._wb = wb
+        return wb
+
+    def _seal_alone(self, n: int, flag: int, frame: Any) -> bytearray:
+        """The box (MAC + ciphertext of flag + frame) under short nonce ``n``, on its own."""
+        blen = len(frame)
+        box = bytearray(blen + 17)
+        box[16] = flag
+        box[17:] = frame
+        wb = self._wb
+        if wb is None:
+            wb = self._setup()
+        _put_q(wb, 16, n)
+        bp = _ffi.from_buffer("unsigned char[]", box, require_writable=True)
+        _seal(bp, bp + 16, blen + 1, self._wp, self._kp)
+        if _release is not None:
+            _release(bp)  # let the caller resize or hand out the bytearray freely
+        return box
 
     def encode(
+        self, msgs: Any, out: bytearray, big: Optional[Callable[[Any], None]] = None
+    ) -> None:
+        if not self._fast:
+            self._encode_slow(msgs, out, big)
+            return
+        wb = self._wb
+        if wb is None:
+            wb = self._setup()
+        wmv = self._wmv
+        wp = self._wp
+        kp = self._kp
+        seal = _seal
+        put_short = _put_short
+        put_long = _put_long
+        put_q = _put_q
+        hflags = self._hdr[0][0]
+        lflags = self._long
+        limit = _WORK
+        n = self._nonce
+        p = _WORK_START
+        try:
+            for msg in msgs:
+                more = len(msg) - 1  # frames after this one
+                for frame in msg:
+                    if n >= _MAX_NONCE:
+                        raise _fail("CURVE nonce space exhausted", ProtocolCode.ZMTP_UNSPECIFIED)
+                    n += 1
+                    blen = len(frame)
+                    flag = 1 if more > 0 else 0
+                    more -= 1
+                    size = blen + MESSAGE_OVERHEAD
+                    if size < 256:
+                        stop = p + 2 + size
+                        if stop > limit:
+                            out += wmv[_WORK_START:p]
+                            p = _WORK_START
+                            stop = p + 2 + size
+                        put_short(wb, p, hflags, size, MESSAGE, n, flag)
+                        b = p + 18  # the box: MAC, then flags + body
+                    else:
+                        stop = p + 9 + size
+                        if stop > limit:
+                            if p > _WORK_START:
+                                out += wmv[_WORK_START:p]
+                                p = _WORK_START
+                                stop = p + 9 + size
+                            if stop > limit:
+                                # Too large for the work buffer: a box of its own.
+                                out += _head_long(lflags, size, MESSAGE, n)
+                                box = self._seal_alone(n, flag, frame)
+                                if big is not None and size >= ZEROCOPY_MIN:
+                                    big(box)
+                                else:
+                                    out += box
+                                continue
+                        put_long(wb, p, lflags, size, MESSAGE, n, flag)
+                        b = p + 25
+                    wmv[b + 17 : stop] = frame
+                    put_q(wb, 16, n)
+                    seal(wp + b, wp + (b + 16), blen + 1, wp, kp)
+                    p = stop
+        finally:
+            # Never reuse a nonce, whatever happened half-way.
+            self._nonce = n
+            if p > _WORK_START:
+                out += wmv[_WORK_START:p]
+
+    def _encode_slow(
         self, msgs: Any, out: bytearray, big: Optional[Callable[[Any], None]] = None
     ) -> None:
         key = self._key
@@ -564,6 +723,15 @@ class CurveCodec:
         if n > _MAX_NONCE:
             raise _fail("CURVE nonce space exhausted", ProtocolCode.ZMTP_UNSPECIFIED)
         self._nonce = n
+        if self._fast:
+            body = bytes(body)
+            size = len(body) + MESSAGE_OVERHEAD
+            if size < 256:
+                out += _head_short(self._hdr[0][0], size, MESSAGE, n)
+            else:
+                out += _head_long(self._long, size, MESSAGE, n)
+            out += self._seal_alone(n, _F_COMMAND, body)
+            return
         nonce = _pack_q(n)
         sealed = crypto_box_easy_afternm(
             _FLAGS_COMMAND + bytes(body), self._send_prefix + nonce, self._key
@@ -606,6 +774,13 @@ class CurveDecoder:
         "_body_pos",
         "_body_size",
         "on_command",
+        "_fast",
+        "_np",
+        "_nv",
+        "_kp",
+        "_pb",
+        "_pv",
+        "_pcap",
     )
 
     def __init__(
@@ -628,13 +803,49 @@ class CurveDecoder:
         self._body_pos = 0
         self._body_size = 0
         self.on_command = on_command
+        self._fast = _FAST and len(key) == 32 and len(prefix) == 16
+        self._pcap = 0
+        self._np: Any = None
+        self._nv: Any = None
+        self._kp: Any = None
+        self._pb: Any = None
+        self._pv: Any = None
+        if self._fast:
+            self._np = _ffi.new("unsigned char[24]", prefix)
+            self._nv = _ffi.buffer(self._np)
+            self._kp = _ffi.new("unsigned char[32]", key)
+
+    def _grow_plain(self, need: int) -> None:
+        cap = max(_PLAIN_START, self._pcap)
+        while cap < need:
+            cap *= 2
+        self._pb = _new_raw("unsigned char[]", cap)
+        self._pv = _ffi.buffer(self._pb)
+        self._pcap = cap
 
     # -- one MESSAGE ----------------------------------------------------------------------
+    def _not_message(self, data: Any, start: int, stop: int) -> ProtocolError:
+        if data[start : start + len(ERROR)] == ERROR:
+            return parse_error(bytes(data[start:stop]))
+        return _fail("expected a MESSAGE command", ProtocolCode.ZMTP_UNEXPECTED_COMMAND)
+
+    def _deliver(self, flags: int, body: bytes, msgs: List[List[bytes]]) -> None:
+        if flags & _F_COMMAND:
+            if self.on_command is not None:
+                self.on_command(body)
+        elif flags & _F_MORE:
+            self._frames.append(body)
+        elif self._frames:
+            frames = self._frames
+            frames.append(body)
+            msgs.append(frames)
+            self._frames = []
+        else:
+            msgs.append([body])
+
     def _message(self, data: bytes, start: int, stop: int, msgs: List[List[bytes]]) -> None:
         if not data.startswith(MESSAGE, start):
-            if data.startswith(ERROR, start):
-                raise parse_error(data[start:stop])
-            raise _fail("expected a MESSAGE command", ProtocolCode.ZMTP_UNEXPECTED_COMMAND)
+            raise self._not_message(data, start, stop)
         nonce = data[start + 8 : start + 16]
         if self._verify and nonce <= self._last:
             raise _fail(
@@ -648,20 +859,36 @@ class CurveDecoder:
         except CryptoError:
             raise _crypto_fail("MESSAGE") from None
         self._last = nonce
-        flags = plain[0]
-        body = plain[1:]
-        if flags & _F_COMMAND:
-            if self.on_command is not None:
-                self.on_command(body)
-        elif flags & _F_MORE:
-            self._frames.append(body)
-        elif self._frames:
-            frames = self._frames
-            frames.append(body)
-            msgs.append(frames)
-            self._frames = []
-        else:
-            msgs.append([body])
+        self._deliver(plain[0], plain[1:], msgs)
+
+    def _message_in_place(self, buf: bytearray, msgs: List[List[bytes]]) -> None:
+        """The MESSAGE filling all of ``buf`` (a large body), opened in place (fast path)."""
+        if buf[:8] != MESSAGE:
+            raise self._not_message(buf, 0, len(buf))
+        nonce = bytes(buf[8:16])
+        if self._verify and nonce <= self._last:
+            raise _fail(
+                "MESSAGE short nonce is not increasing (replay or reordering)",
+                ProtocolCode.ZMTP_INVALID_SEQUENCE,
+            )
+        self._nv[16:24] = nonce
+        bp = _ffi.from_buffer("unsigned char[]", buf, require_writable=True)
+        # c = the box at 16 (MAC, ciphertext); the plaintext lands on the ciphertext at 32.
+        rc = _open(bp + 32, bp + 16, len(buf) - 16, self._np, self._kp)
+        if _release is not None:
+            _release(bp)
+        if rc != 0:
+            raise _crypto_fail("MESSAGE")
+        self._last = nonce
+        self._deliver(buf[32], bytes(memoryview(buf)[33:]), msgs)
+
+    def _open_large(self, cp: Any, clen: int) -> Tuple[int, bytes]:
+        """Open a box too large for the reusable plaintext buffer (fast path)."""
+        mlen = clen - 16
+        pb = _new_raw("unsigned char[]", mlen)
+        if _open(pb, cp, clen, self._np, self._kp) != 0:
+            raise _crypto_fail("MESSAGE")
+        return pb[0], _ffi.buffer(pb)[1:mlen]
 
     # -- large bodies -------------------------------------------------------------------
     def body_buffer(self) -> Optional[memoryview]:
@@ -692,10 +919,17 @@ class CurveDecoder:
         return new
 
     def _finish_body(self, msgs: List[List[bytes]]) -> None:
-        data = bytes(self._body)  # type: ignore[arg-type]
+        body = self._body
+        assert body is not None
         self._body = None
         self._body_pos = 0
-        self._message(data, 0, len(data), msgs)
+        if self._fast:
+            # A new buffer rather than a resize whenever a view was handed out, so ``body``
+            # is whole and ours: open it in place.
+            self._message_in_place(body, msgs)
+        else:
+            data = bytes(body)
+            self._message(data, 0, len(data), msgs)
 
     # -- the stream -----------------------------------------------------------------------
     def feed(self, data: bytes) -> List[List[bytes]]:
@@ -723,6 +957,119 @@ class CurveDecoder:
         if self._tail:
             data = self._tail + data
             self._tail = b""
+        if self._fast:
+            pos = self._scan(data, msgs)
+        else:
+            pos = self._scan_slow(data, msgs)
+        if pos < len(data):
+            self._tail = data[pos:]
+        return msgs
+
+    def _header_error(self, size: int) -> ProtocolError:
+        if size < MESSAGE_OVERHEAD:
+            return _fail(
+                f"frame of {size} bytes is no CURVE MESSAGE",
+                ProtocolCode.ZMTP_MALFORMED_COMMAND_MESSAGE,
+            )
+        return ProtocolError(
+            f"frame of {size - MESSAGE_OVERHEAD} bytes exceeds MAXMSGSIZE {self._max}",
+            ProtocolCode.ZMTP_UNSPECIFIED,
+            FailureKind.LIMIT,
+        )
+
+    def _start_body(self, data: bytes, start: int, end: int, size: int) -> None:
+        have = end - start
+        self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
+        body[:have] = data[start:end]
+        self._body_pos = have
+        self._body_size = size
+
+    def _scan(self, data: bytes, msgs: List[List[bytes]]) -> int:
+        """Open every whole MESSAGE frame in ``data``; return where the rest begins."""
+        pos = 0
+        end = len(data)
+        if end < 2:
+            return 0
+        # Sizes below MESSAGE_OVERHEAD or beyond MAXMSGSIZE fail straight from the header.
+        hi = self._max + MESSAGE_OVERHEAD
+        dp = _ffi.from_buffer("unsigned char[]", data)
+        opn = _open
+        np_ = self._np
+        nv = self._nv
+        kp = self._kp
+        pb = self._pb
+        pv = self._pv
+        pcap = self._pcap
+        verify = self._verify
+        last = self._last
+        frames = self._frames
+        on_command = self.on_command
+        try:
+            while end - pos >= 2:
+                flags = data[pos]
+                if flags & LONG:
+                    if end - pos < 9:
+                        break
+                    size = _unpack_q(data, pos + 1)[0]
+                    start = pos + 9
+                else:
+                    size = data[pos + 1]
+                    start = pos + 2
+                if size < MESSAGE_OVERHEAD or size > hi:
+                    raise self._header_error(size)
+                stop = start + size
+                if stop > end:
+                    if size >= BIG_BODY:
+                        self._start_body(data, start, end, size)
+                        return end
+                    break
+                if not data.startswith(MESSAGE, start):
+                    raise self._not_message(data, start, stop)
+                nonce = data[start + 8 : start + 16]
+                if verify and nonce <= last:
+                    raise _fail(
+                        "MESSAGE short nonce is not increasing (replay or reordering)",
+                        ProtocolCode.ZMTP_INVALID_SEQUENCE,
+                    )
+                nv[16:24] = nonce
+                mlen = size - 32  # flags + body
+                if mlen <= pcap:
+                    if opn(pb, dp + (start + 16), size - 16, np_, kp):
+                        raise _crypto_fail("MESSAGE")
+                    flag = pb[0]
+                    body = pv[1:mlen]
+                elif mlen <= _PLAIN_KEEP:
+                    self._grow_plain(mlen)
+                    pb = self._pb
+                    pv = self._pv
+                    pcap = self._pcap
+                    if opn(pb, dp + (start + 16), size - 16, np_, kp):
+                        raise _crypto_fail("MESSAGE")
+                    flag = pb[0]
+                    body = pv[1:mlen]
+                else:
+                    flag, body = self._open_large(dp + (start + 16), size - 16)
+                last = nonce
+                pos = stop
+                if flag & _F_COMMAND:
+                    if on_command is not None:
+                        on_command(body)
+                elif flag & _F_MORE:
+                    frames.append(body)
+                elif frames:
+                    frames.append(body)
+                    msgs.append(frames)
+                    frames = []
+                else:
+                    msgs.append([body])
+        finally:
+            self._last = last
+            self._frames = frames
+            if _release is not None:
+                _release(dp)
+        return pos
+
+    def _scan_slow(self, data: bytes, msgs: List[List[bytes]]) -> int:
         pos = 0
         end = len(data)
         mx = self._max
@@ -736,29 +1083,14 @@ class CurveDecoder:
             else:
                 size = data[pos + 1]
                 start = pos + 2
-            if size < MESSAGE_OVERHEAD:
-                raise _fail(
-                    f"frame of {size} bytes is no CURVE MESSAGE",
-                    ProtocolCode.ZMTP_MALFORMED_COMMAND_MESSAGE,
-                )
-            if mx >= 0 and size - MESSAGE_OVERHEAD > mx:
-                raise ProtocolError(
-                    f"frame of {size - MESSAGE_OVERHEAD} bytes exceeds MAXMSGSIZE {mx}",
-                    ProtocolCode.ZMTP_UNSPECIFIED,
-                    FailureKind.LIMIT,
-                )
+            if size < MESSAGE_OVERHEAD or size - MESSAGE_OVERHEAD > mx:
+                raise self._header_error(size)
             stop = start + size
             if stop > end:
                 if size >= BIG_BODY:
-                    have = end - start
-                    self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
-                    body[:have] = data[start:end]
-                    self._body_pos = have
-                    self._body_size = size
-                    return msgs
+                    self._start_body(data, start, end, size)
+                    return end
                 break
             self._message(data, start, stop, msgs)
             pos = stop
-        if pos < end:
-            self._tail = data[pos:]
-        return msgs
+        return pos

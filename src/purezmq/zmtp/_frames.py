@@ -81,6 +81,9 @@ def encode_messages(
     ``out`` and queue the frame itself for a scatter/gather write.
     """
     for msg in msgs:
+        if type(msg) is bytes:
+            out += msg  # already encoded once for many peers (PUB fan-out)
+            continue
         last = len(msg) - 1
         if last == 0:
             f = msg[0]
@@ -106,6 +109,13 @@ def encode_messages(
                 big(f)
             else:
                 out += f
+
+
+def encode_wire(msg: Any) -> bytes:
+    """One message's ZMTP 2.0/3.0 encoding as bytes, to write to many peers unchanged."""
+    out = bytearray()
+    encode_messages((msg,), out)
+    return bytes(out)
 
 
 class V3Decoder:
