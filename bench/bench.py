@@ -21,9 +21,10 @@ pubsub PUB (this process) -> 1 and 10 SUBs (child processes) over tcp, 64 B and 
       windowed acks so nothing is dropped; figure: aggregate delivered msg/s. Floors: 1 SUB
       >= 0.35x pyzmq, 10 SUBs >= 0.5x.
 asyncio zmq.asyncio vs purezmq.asyncio on the default loop, its own table after the main one:
-      awaited PULL 64 B throughput; REQ/REP rtt with both ends awaiting (aa), an awaiting REQ
-      and a blocking REP (as), both blocking (ss, as "lat"). Floors: thr >= 1.0x, rtt aa <=
-      1.0x zmq.asyncio.
+      awaited PULL 64 B throughput; REQ/REP rtt with both ends awaiting (aa), both blocking
+      (ss, as "lat"), an awaiting or a blocking REQ against libzmq's echo (al / sl: the same
+      peer for both libraries) or, inproc, against the library's blocking echo (as).
+      Floors: thr >= 1.0x, rtt aa <= 1.0x zmq.asyncio.
 curve  CURVE over tcp, its own table: PUSH -> PULL 64 B and 1 KiB (child sender), and
       handshakes/s (a child keeps 8 new client connections in flight, each handshaking and
       doing one round trip). Floors: thr 1 KiB >= 0.5x pyzmq, handshakes/s >= 0.5x.
@@ -795,9 +796,13 @@ def fmt_ratio(scenario: str, r: float | None) -> str:
 # inproc) that stays connected until told everything arrived.
 # REQ/REP round trip, an awaiting REQ here against
 #   aa: an awaiting REP (a child process running its own loop; inproc: a task on our loop),
-#   as: the blocking echo REP of "lat",
+#   as: (inproc) the blocking echo REP of "lat", in a thread,
+#   al: (tcp, ipc) libzmq's blocking echo REP (pyzmq's "lat" child) whatever the library,
+# and for reference
 #   ss: no asyncio at all (the "lat" measurement itself),
-# so "as" against "ss" isolates what awaiting costs over blocking with the very same peer.
+#   sl: a blocking REQ against libzmq's echo.
+# al against sl (as against ss) isolates what awaiting costs over blocking with the very
+# same peer; al also compares the two asyncio layers with nothing else different.
 # Floors: asyncio thr >= 1.0x zmq.asyncio, asyncio rtt (aa) <= 1.0x zmq.asyncio.
 
 AIO_THR_SIZE = 64
@@ -948,15 +953,23 @@ CHILD_ROLES["aio_lat_echo"] = child_aio_lat_echo
 
 
 def measure_aio_lat(
-    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str, echo: str = "aio"
+    lib: str,
+    transport: str,
+    size: int,
+    count: int,
+    tmpdir: str,
+    tag: str,
+    echo: str = "aio",
+    blocking: bool = False,
 ) -> dict[str, Any]:
-    """An awaiting REQ against an awaiting REP (``echo="aio"``: a child process, or for
-    inproc a task on the same loop) or a blocking one (``"sync"``: the "lat" echo)."""
+    """An awaiting REQ (``blocking``: a plain one) against an awaiting REP (``echo="aio"``:
+    a child process, or for inproc a task on the same loop), the blocking "lat" echo
+    (``"sync"``) or the "lat" echo of libzmq whatever ``lib`` is (``"lz"``)."""
     import asyncio
 
     zmq = load(lib)
     ctx = importlib.import_module(f"{lib}.asyncio").Context()
-    req = ctx.socket(zmq.REQ)
+    req = ctx.socket(zmq.REQ, socket_class=zmq.Socket) if blocking else ctx.socket(zmq.REQ)
     req.setsockopt(zmq.LINGER, 0)
     req.setsockopt(zmq.RCVTIMEO, STALL_TIMEOUT_MS)
     req.setsockopt(zmq.SNDTIMEO, STALL_TIMEOUT_MS)
@@ -984,7 +997,7 @@ def measure_aio_lat(
             peer = _Peer()  # the echo is a task on our loop, started in run()
         else:
             role = "aio_lat_echo" if echo == "aio" else "lat_echo"
-            peer = _Peer(proc=spawn(role, lib, ep, size, total))
+            peer = _Peer(proc=spawn(role, "zmq" if echo == "lz" else lib, ep, size, total))
 
         async def echo_task() -> None:
             s = ctx.socket(zmq.REP)
@@ -1026,7 +1039,10 @@ def measure_aio_lat(
                 await asyncio.wait_for(task, STALL_TIMEOUT_MS / 1000)
             return elapsed
 
-        elapsed = asyncio.run(run(peer))
+        if blocking:
+            elapsed = _blocking_rtt(zmq, req, peer, size, count)
+        else:
+            elapsed = asyncio.run(run(peer))
         ok = True
     finally:
         req.close(linger=0)
@@ -1038,17 +1054,44 @@ def measure_aio_lat(
     return {"count": count, "elapsed_s": elapsed, "rtt_us": elapsed / count * 1e6}
 
 
-def measure_aio_lat_sync_echo(
-    lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
-) -> dict[str, Any]:
-    return measure_aio_lat(lib, transport, size, count, tmpdir, tag, echo="sync")
+def _blocking_rtt(zmq: Any, req: Any, peer: _Peer, size: int, count: int) -> float:
+    """The timed loop of "lat" (for a plain REQ against one of the echoes above)."""
+    msg = b"\x00" * size
+    send, recv = req.send, req.recv
+    try:
+        _wait_events(req, zmq.POLLOUT, peer.dead, FIRST_MSG_TIMEOUT, "rtt")
+        send(msg)
+        _wait_events(req, zmq.POLLIN, peer.dead, FIRST_MSG_TIMEOUT, "rtt")
+        if len(recv()) != size:
+            raise BenchError("rtt: reply of the wrong size")
+        for _ in range(LAT_WARMUP - 1):
+            send(msg)
+            recv()
+        t0 = time.perf_counter()
+        for _ in range(count):
+            send(msg)
+            recv()
+        return time.perf_counter() - t0
+    except zmq.Again:
+        raise BenchError(f"rtt: stalled: no reply for {STALL_TIMEOUT_MS / 1000:.0f}s") from None
+
+
+def _aio_lat(echo: str, blocking: bool = False) -> Callable[..., dict[str, Any]]:
+    def measure(
+        lib: str, transport: str, size: int, count: int, tmpdir: str, tag: str
+    ) -> dict[str, Any]:
+        return measure_aio_lat(lib, transport, size, count, tmpdir, tag, echo, blocking)
+
+    return measure
 
 
 AIO_MEASURE = {
     "thr": measure_aio_thr,
-    "rtt aa": measure_aio_lat,
-    "rtt as": measure_aio_lat_sync_echo,
+    "rtt aa": _aio_lat("aio"),
     "rtt ss": measure_lat,
+    "rtt as": _aio_lat("sync"),
+    "rtt al": _aio_lat("lz"),
+    "rtt sl": _aio_lat("lz", blocking=True),
 }
 
 
@@ -1061,7 +1104,9 @@ def asyncio_items(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
     items = []
     for tr in transports:
         items.append(("thr", tr, AIO_THR_SIZE, n_thr))
-        for kind in ("rtt aa", "rtt as", "rtt ss"):
+        # al/sl: libzmq's echo in another process, so inproc has as/ss instead
+        kinds = ("rtt aa", "rtt ss") + (("rtt as",) if tr == "inproc" else ("rtt al", "rtt sl"))
+        for kind in kinds:
             items.append((kind, tr, LAT_SIZE, n_lat))
     return items
 
@@ -1072,8 +1117,9 @@ def run_asyncio_section(
     """Measure and print the asyncio section; returns (rows, floors, errors)."""
     print()
     print(
-        "asyncio, on the default asyncio loop. thr: an awaiting PULL. REQ/REP rtt: aa = awaiting\n"
-        "REQ and REP; as = awaiting REQ, blocking REP; ss = both blocking (the lat scenario)"
+        "asyncio, on the default asyncio loop. thr: an awaiting PULL. REQ/REP rtt, REQ/REP:\n"
+        "aa = both awaiting, ss = both blocking (as lat), as = awaiting REQ/blocking REP,\n"
+        "al / sl = awaiting / blocking REQ against libzmq's blocking echo (the same peer for both)"
     )
     header = (
         f"{'kind':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
@@ -1143,20 +1189,30 @@ def run_asyncio_section(
         for kind, op, limit in (("thr", ">=", 1.0), ("rtt aa", "<=", 1.0)):
             r = find(kind, tr)
             v = r["ratio"] if r else None
-            okay = v is not None and (v >= limit if op == ">=" else v <= limit)
+            if v is not None:
+                okay = v >= limit if op == ">=" else v <= limit
+                status = "PASS" if okay else "FAIL"
+            else:  # no figure from purezmq is a failure; none from zmq.asyncio, no verdict
+                status = "FAIL" if r is None or r["purezmq"] is None else "n/a"
+            sign = "≥" if op == ">=" else "≤"
             floors.append(
                 {
-                    "floor": f"asyncio {tr} {kind} {'≥' if op == '>=' else '≤'} {limit}× zmq.asyncio",
-                    "status": "PASS" if okay else "FAIL",
+                    "floor": f"asyncio {tr} {kind} {sign} {limit}× zmq.asyncio",
+                    "status": status,
                     "value": v,
                 }
             )
-        a, s = find("rtt as", tr), find("rtt ss", tr)
+        a, s = (find("rtt as", tr), find("rtt ss", tr)) if tr == "inproc" else (
+            find("rtt al", tr),
+            find("rtt sl", tr),
+        )
         if a and s and a["purezmq"] and s["purezmq"]:
-            notes.append(f"{tr} {a['purezmq']['rtt_us'] / s['purezmq']['rtt_us']:.2f}×")
+            which = "as/ss" if tr == "inproc" else "al/sl"
+            ratio = a["purezmq"]["rtt_us"] / s["purezmq"]["rtt_us"]
+            notes.append(f"{tr} {ratio:.2f}× ({which})")
     print()
     if notes:
-        print("purezmq awaited / blocking REQ (rtt as / rtt ss): " + ", ".join(notes))
+        print("purezmq awaited REQ / blocking REQ, same peer: " + ", ".join(notes))
     print("asyncio " + fmt_floors(floors))
     return rows, floors, errors
 
@@ -1627,8 +1683,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{'scenario':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
         f"{'pyzmq':>28}  {'purezmq':>28}  ratio"
     )
-    print(header)
-    print("-" * (len(header) + 18))
+    if items:  # (--scenario asyncio / curve: only their own sections below)
+        print(header)
+        print("-" * (len(header) + 18))
     seq = 0
     try:
         for sc, tr, size, count in items:
@@ -1698,7 +1755,8 @@ def main(argv: list[str] | None = None) -> int:
             "large-message inproc ratios\n      compare a copy-free path with a "
             "copying one."
         )
-    print(fmt_floors(floors))
+    if items:
+        print(fmt_floors(floors))
     if args.scenario in ("asyncio", "all"):
         aio_rows, aio_floors, aio_errors = run_asyncio_section(args, libs, watchdog)
         rows.extend(aio_rows)

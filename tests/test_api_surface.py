@@ -207,7 +207,6 @@ def test_all_public_callables_of_pyzmq_accounted_for():
         "monitored_queue",
         "z85",
         "Stopwatch",
-        "asyncio",
         "eventloop",
         "green",
         "auth",

@@ -51,8 +51,7 @@ class _Decorator:
                     if kw_name:
                         if kw_name in kwargs:
                             raise TypeError(
-                                f"{func.__name__}() got multiple values for"
-                                f" argument '{kw_name}'"
+                                f"{func.__name__}() got multiple values for argument '{kw_name}'"
                             )
                         kwargs[kw_name] = obj
                     else:

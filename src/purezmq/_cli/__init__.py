@@ -41,10 +41,12 @@ Run 'purezmq COMMAND --help' for the options of a command.
 def _parser() -> Parser:
     from . import keygen, monitor, perf, pipe
 
-    p = Parser(prog="purezmq", description=_DESCRIPTION, epilog=EXIT_CODES_HELP,
-               formatter_class=formatter)
-    p.add_argument("--version", action="store_true",
-                   help="print the purezmq and ZeroMQ versions and exit")
+    p = Parser(
+        prog="purezmq", description=_DESCRIPTION, epilog=EXIT_CODES_HELP, formatter_class=formatter
+    )
+    p.add_argument(
+        "--version", action="store_true", help="print the purezmq and ZeroMQ versions and exit"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     keygen.add_parser(sub)
     perf.add_parser(sub)
@@ -76,17 +78,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SystemExit as e:  # --help, or a usage error already printed by Parser
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     if extra:
-        prog = " ".join(["purezmq", *(x for x in (getattr(args, "command", None),
-                                                   getattr(args, "tool", None)) if x)])
-        sys.stderr.write(f"{prog}: error: unrecognized arguments: {' '.join(extra)} "
-                         f"(see {prog} --help)\n")
+        prog = " ".join(
+            [
+                "purezmq",
+                *(x for x in (getattr(args, "command", None), getattr(args, "tool", None)) if x),
+            ]
+        )
+        sys.stderr.write(
+            f"{prog}: error: unrecognized arguments: {' '.join(extra)} (see {prog} --help)\n"
+        )
         return EXIT_USAGE
     if args.version:
         sys.stdout.write(_version() + "\n")
         return EXIT_OK
     if args.command is None:
-        sys.stderr.write("purezmq: error: a command is needed: keygen, perf, send, recv, cat "
-                         "or monitor (see purezmq --help)\n")
+        sys.stderr.write(
+            "purezmq: error: a command is needed: keygen, perf, send, recv, cat "
+            "or monitor (see purezmq --help)\n"
+        )
         return EXIT_USAGE
     prog = f"purezmq {args.command}"
     if args.command == "perf" and getattr(args, "tool", None):

@@ -33,8 +33,20 @@ exit status:
   130  interrupted (Ctrl-C)
 """
 
-SOCKET_TYPES = ("PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH",
-                "XPUB", "XSUB", "STREAM")
+SOCKET_TYPES = (
+    "PAIR",
+    "PUB",
+    "SUB",
+    "REQ",
+    "REP",
+    "DEALER",
+    "ROUTER",
+    "PULL",
+    "PUSH",
+    "XPUB",
+    "XSUB",
+    "STREAM",
+)
 
 _ENDPOINT = re.compile(r"^([a-z][a-z0-9+.-]*)://(.+)$")
 _TRANSPORTS = ("tcp", "ipc", "inproc", "pgm", "epgm", "tipc", "vmci", "ws", "wss")
@@ -68,9 +80,13 @@ LIBRARIES = {"purezmq": "purezmq", "zmq": "zmq", "pyzmq": "zmq"}
 
 
 def add_lib_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lib", default="purezmq", choices=sorted(LIBRARIES),
-                   help="ZeroMQ library to run on: purezmq (default), or zmq/pyzmq "
-                        "(libzmq, for interop checks)")
+    p.add_argument(
+        "--lib",
+        default="purezmq",
+        choices=sorted(LIBRARIES),
+        help="ZeroMQ library to run on: purezmq (default), or zmq/pyzmq "
+        "(libzmq, for interop checks)",
+    )
 
 
 def load_library(name: str) -> Any:
@@ -87,8 +103,7 @@ def load_library(name: str) -> Any:
 def socket_type(zmq: Any, name: str) -> int:
     upper = name.upper()
     if upper not in SOCKET_TYPES:
-        raise usage_error(
-            f"unknown socket type {name!r} (one of {', '.join(SOCKET_TYPES)})")
+        raise usage_error(f"unknown socket type {name!r} (one of {', '.join(SOCKET_TYPES)})")
     return int(getattr(zmq, upper))
 
 
@@ -98,14 +113,16 @@ def check_endpoint(endpoint: str, *, allow_inproc: bool = False) -> str:
     if not m:
         raise usage_error(
             f"invalid endpoint {endpoint!r}: expected transport://address "
-            "(tcp://host:port, ipc:///path, inproc://name)")
+            "(tcp://host:port, ipc:///path, inproc://name)"
+        )
     transport, address = m.groups()
     if transport not in _TRANSPORTS:
         raise usage_error(f"invalid endpoint {endpoint!r}: unknown transport {transport!r}")
     if transport == "inproc" and not allow_inproc:
         raise usage_error(
             f"invalid endpoint {endpoint!r}: inproc only connects sockets inside one "
-            "process; use tcp:// or ipc://")
+            "process; use tcp:// or ipc://"
+        )
     if transport == "tcp" and ":" not in address:
         raise usage_error(f"invalid endpoint {endpoint!r}: tcp needs host:port")
     return endpoint
@@ -164,8 +181,7 @@ def _is_z85_key(text: str) -> bool:
         return False
 
 
-def load_key(zmq: Any, value: str, option: str, *, secret: bool
-             ) -> Tuple[bytes, Optional[bytes]]:
+def load_key(zmq: Any, value: str, option: str, *, secret: bool) -> Tuple[bytes, Optional[bytes]]:
     """A key given as 40 Z85 characters or as a certificate file.
 
     Returns ``(public, secret)`` as Z85 bytes; for ``secret=True`` both are set (the public
@@ -188,35 +204,52 @@ def load_key(zmq: Any, value: str, option: str, *, secret: bool
             raise usage_error(f"{option}: {e}") from None
         if secret and sec is None:
             raise usage_error(
-                f"{option}: {value} has no secret key (use the .key_secret certificate)")
+                f"{option}: {value} has no secret key (use the .key_secret certificate)"
+            )
         return public, (sec if secret else None)
     # never echo what might be (part of) a secret key
     what = "secret" if secret else "public"
     raise usage_error(
-        f"{option}: not a CURVE {what} key: expected 40 Z85 characters or a certificate "
-        "file")
+        f"{option}: not a CURVE {what} key: expected 40 Z85 characters or a certificate file"
+    )
 
 
 # -- security options ------------------------------------------------------------------------
 def add_security_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("security (PLAIN / CURVE)")
     g.add_argument("--plain-user", metavar="USER", help="PLAIN client: user name")
-    g.add_argument("--plain-password", metavar="PASS", default="",
-                   help="PLAIN client: password")
-    g.add_argument("--plain-server", action="store_true",
-                   help="be a PLAIN server (without --plain-auth every user is accepted)")
-    g.add_argument("--plain-auth", metavar="USER:PASS", action="append", default=[],
-                   help="PLAIN server: accept only these credentials (repeatable)")
-    g.add_argument("--curve-server", action="store_true",
-                   help="be a CURVE server (needs --curve-secret)")
-    g.add_argument("--curve-serverkey", metavar="KEY|CERT",
-                   help="CURVE client: the server's public key (Z85, or a certificate file)")
-    g.add_argument("--curve-secret", metavar="KEY|CERT",
-                   help="own CURVE secret key (Z85, or a .key_secret certificate file); "
-                        "a client without one uses a fresh key pair")
-    g.add_argument("--curve-allow", metavar="DIR",
-                   help="CURVE server: accept only clients whose public certificates "
-                        "(*.key) are in DIR")
+    g.add_argument("--plain-password", metavar="PASS", default="", help="PLAIN client: password")
+    g.add_argument(
+        "--plain-server",
+        action="store_true",
+        help="be a PLAIN server (without --plain-auth every user is accepted)",
+    )
+    g.add_argument(
+        "--plain-auth",
+        metavar="USER:PASS",
+        action="append",
+        default=[],
+        help="PLAIN server: accept only these credentials (repeatable)",
+    )
+    g.add_argument(
+        "--curve-server", action="store_true", help="be a CURVE server (needs --curve-secret)"
+    )
+    g.add_argument(
+        "--curve-serverkey",
+        metavar="KEY|CERT",
+        help="CURVE client: the server's public key (Z85, or a certificate file)",
+    )
+    g.add_argument(
+        "--curve-secret",
+        metavar="KEY|CERT",
+        help="own CURVE secret key (Z85, or a .key_secret certificate file); "
+        "a client without one uses a fresh key pair",
+    )
+    g.add_argument(
+        "--curve-allow",
+        metavar="DIR",
+        help="CURVE server: accept only clients whose public certificates (*.key) are in DIR",
+    )
 
 
 class Security:
@@ -241,8 +274,10 @@ class Security:
                 raise usage_error(f"--plain-auth: expected USER:PASS, got {cred!r}")
             self.passwords[user] = password
         if a.plain_user is not None:
-            self.opts += [(zmq.PLAIN_USERNAME, a.plain_user.encode()),
-                          (zmq.PLAIN_PASSWORD, a.plain_password.encode())]
+            self.opts += [
+                (zmq.PLAIN_USERNAME, a.plain_user.encode()),
+                (zmq.PLAIN_PASSWORD, a.plain_password.encode()),
+            ]
         elif a.plain_server or a.plain_auth:
             self.opts.append((zmq.PLAIN_SERVER, 1))
         if curve:
@@ -251,24 +286,30 @@ class Security:
             if a.curve_allow and not a.curve_server:
                 raise usage_error("--curve-allow needs --curve-server")
             if not zmq.has("curve"):
-                raise CLIError("CURVE is not available in this library build "
-                               "(purezmq needs PyNaCl: pip install pynacl)")
+                raise CLIError(
+                    "CURVE is not available in this library build "
+                    "(purezmq needs PyNaCl: pip install pynacl)"
+                )
             if a.curve_server:
                 if not a.curve_secret:
                     raise usage_error("--curve-server needs --curve-secret")
                 public, secret = load_key(zmq, a.curve_secret, "--curve-secret", secret=True)
-                self.opts += [(zmq.CURVE_SERVER, 1), (zmq.CURVE_SECRETKEY, secret),
-                              (zmq.CURVE_PUBLICKEY, public)]
+                self.opts += [
+                    (zmq.CURVE_SERVER, 1),
+                    (zmq.CURVE_SECRETKEY, secret),
+                    (zmq.CURVE_PUBLICKEY, public),
+                ]
             elif a.curve_serverkey:
-                server, _ = load_key(zmq, a.curve_serverkey, "--curve-serverkey",
-                                     secret=False)
+                server, _ = load_key(zmq, a.curve_serverkey, "--curve-serverkey", secret=False)
                 if a.curve_secret:
-                    public, secret = load_key(zmq, a.curve_secret, "--curve-secret",
-                                              secret=True)
+                    public, secret = load_key(zmq, a.curve_secret, "--curve-secret", secret=True)
                 else:
                     public, secret = zmq.curve_keypair()
-                self.opts += [(zmq.CURVE_SERVERKEY, server), (zmq.CURVE_PUBLICKEY, public),
-                              (zmq.CURVE_SECRETKEY, secret)]
+                self.opts += [
+                    (zmq.CURVE_SERVERKEY, server),
+                    (zmq.CURVE_PUBLICKEY, public),
+                    (zmq.CURVE_SECRETKEY, secret),
+                ]
             else:
                 raise usage_error("--curve-secret needs --curve-server or --curve-serverkey")
             if a.curve_allow and not os.path.isdir(a.curve_allow):
@@ -300,10 +341,22 @@ class Security:
 # -- endpoints -------------------------------------------------------------------------------
 def add_endpoint_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("endpoints (at least one)")
-    g.add_argument("-b", "--bind", metavar="ENDPOINT", action="append", default=[],
-                   help="bind to ENDPOINT (repeatable), e.g. tcp://*:5555, ipc:///tmp/s")
-    g.add_argument("-c", "--connect", metavar="ENDPOINT", action="append", default=[],
-                   help="connect to ENDPOINT (repeatable), e.g. tcp://127.0.0.1:5555")
+    g.add_argument(
+        "-b",
+        "--bind",
+        metavar="ENDPOINT",
+        action="append",
+        default=[],
+        help="bind to ENDPOINT (repeatable), e.g. tcp://*:5555, ipc:///tmp/s",
+    )
+    g.add_argument(
+        "-c",
+        "--connect",
+        metavar="ENDPOINT",
+        action="append",
+        default=[],
+        help="connect to ENDPOINT (repeatable), e.g. tcp://127.0.0.1:5555",
+    )
 
 
 def check_endpoints(args: argparse.Namespace) -> None:
@@ -313,8 +366,9 @@ def check_endpoints(args: argparse.Namespace) -> None:
         check_endpoint(ep)
 
 
-def attach(zmq: Any, sock: Any, binds: Sequence[str], connects: Sequence[str],
-           verbose: bool = False) -> List[str]:
+def attach(
+    zmq: Any, sock: Any, binds: Sequence[str], connects: Sequence[str], verbose: bool = False
+) -> List[str]:
     """bind/connect ``sock``; library errors become one-line CLIErrors. Returns the
     endpoints actually bound (wildcards resolved)."""
     bound = []
@@ -339,14 +393,35 @@ def attach(zmq: Any, sock: Any, binds: Sequence[str], connects: Sequence[str],
 def _bad_endpoint_errnos(zmq: Any) -> Tuple[int, ...]:
     import errno
 
-    return (errno.EINVAL, zmq.EPROTONOSUPPORT, getattr(zmq, "ENOCOMPATPROTO", -1),
-            errno.ENODEV, getattr(errno, "ENAMETOOLONG", -1))
+    return (
+        errno.EINVAL,
+        zmq.EPROTONOSUPPORT,
+        getattr(zmq, "ENOCOMPATPROTO", -1),
+        errno.ENODEV,
+        getattr(errno, "ENAMETOOLONG", -1),
+    )
 
 
 def _strerror(zmq: Any, e: Any) -> str:
     text = str(getattr(e, "strerror", "") or e)
     # pyzmq and purezmq append "(addr='...')"; the endpoint is already in our message
     return re.sub(r"\s*\(addr=.*\)$", "", text)
+
+
+def terminate(ctx: Any, grace: Optional[float]) -> None:
+    """``ctx.term()``, but give up after ``grace`` seconds (None: wait as long as it takes).
+
+    Sockets are closed with an explicit LINGER before this, so a term that outlives it is
+    not delivering anything the user asked for; a command line tool must still exit.
+    """
+    if grace is None:
+        ctx.term()
+        return
+    import threading
+
+    t = threading.Thread(target=ctx.term, name="purezmq-cli-term", daemon=True)
+    t.start()
+    t.join(grace)
 
 
 def note(message: str) -> None:

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Union
 
 from ._common import (
     EXIT_CODES_HELP,
@@ -37,21 +37,41 @@ _NAME = re.compile(r"^[A-Za-z0-9_.@+-]+$")
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("keygen", help="generate CURVE keys and certificate files",
-                       description=DESCRIPTION, epilog=EXIT_CODES_HELP,
-                       formatter_class=formatter)
+    p = sub.add_parser(
+        "keygen",
+        help="generate CURVE keys and certificate files",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=formatter,
+    )
     p.add_argument("--json", action="store_true", help="print the keys as a JSON object")
-    p.add_argument("--secret", metavar="KEY|CERT",
-                   help="derive the public key from this secret key (Z85 or a .key_secret "
-                        "file) instead of making a new pair")
-    p.add_argument("--cert", metavar="NAME",
-                   help="write certificate files NAME.key and NAME.key_secret")
-    p.add_argument("-o", "--output-dir", metavar="DIR", default=".",
-                   help="directory for --cert files (default: current directory)")
-    p.add_argument("-m", "--meta", metavar="KEY=VALUE", action="append", default=[],
-                   help="metadata to store in the certificates (repeatable)")
-    p.add_argument("-f", "--force", action="store_true",
-                   help="overwrite existing certificate files")
+    p.add_argument(
+        "--secret",
+        metavar="KEY|CERT",
+        help="derive the public key from this secret key (Z85 or a .key_secret "
+        "file) instead of making a new pair",
+    )
+    p.add_argument(
+        "--cert", metavar="NAME", help="write certificate files NAME.key and NAME.key_secret"
+    )
+    p.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        default=".",
+        help="directory for --cert files (default: current directory)",
+    )
+    p.add_argument(
+        "-m",
+        "--meta",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="metadata to store in the certificates (repeatable)",
+    )
+    p.add_argument(
+        "-f", "--force", action="store_true", help="overwrite existing certificate files"
+    )
     p.set_defaults(func=run)
 
 
@@ -78,8 +98,7 @@ def _print_keys(public: str, secret: str, as_json: bool) -> None:
         json.dump({"public": public, "secret": secret}, sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(
-            f"== CURVE PUBLIC KEY ==\n{public}\n\n== CURVE SECRET KEY ==\n{secret}\n")
+        sys.stdout.write(f"== CURVE PUBLIC KEY ==\n{public}\n\n== CURVE SECRET KEY ==\n{secret}\n")
     sys.stdout.flush()
 
 
@@ -87,12 +106,13 @@ def _write_certs(zmq: Any, args: argparse.Namespace) -> int:
     from ..auth.certs import create_certificates, load_certificate
 
     if args.secret is not None:
-        raise usage_error("--secret cannot be combined with --cert (certificates get a new "
-                          "key pair)")
+        raise usage_error(
+            "--secret cannot be combined with --cert (certificates get a new key pair)"
+        )
     name = args.cert
     if not _NAME.match(name):
         raise usage_error(f"--cert: invalid name {name!r} (letters, digits, _ . @ + -)")
-    metadata: Dict[str, str] = {}
+    metadata: Dict[Union[str, bytes], Union[str, bytes]] = {}
     for item in args.meta:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -116,12 +136,18 @@ def _write_certs(zmq: Any, args: argparse.Namespace) -> int:
         raise CLIError(f"cannot write certificates in {out}: {e.strerror or e}") from None
     public, secret = load_certificate(secret_file)
     if args.json:
-        json.dump({"public": public.decode(), "public_file": public_file,
-                   "secret_file": secret_file}, sys.stdout, indent=1, sort_keys=True)
+        json.dump(
+            {"public": public.decode(), "public_file": public_file, "secret_file": secret_file},
+            sys.stdout,
+            indent=1,
+            sort_keys=True,
+        )
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(f"public certificate: {public_file}\n"
-                         f"secret certificate: {secret_file}\n"
-                         f"public key: {public.decode()}\n")
+        sys.stdout.write(
+            f"public certificate: {public_file}\n"
+            f"secret certificate: {secret_file}\n"
+            f"public key: {public.decode()}\n"
+        )
     sys.stdout.flush()
     return EXIT_OK

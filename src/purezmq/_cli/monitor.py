@@ -36,6 +36,7 @@ from ._common import (
     positive_int,
     seconds,
     socket_type,
+    terminate,
     usage_error,
 )
 
@@ -50,33 +51,65 @@ Open a socket on an endpoint and print its monitor events as they happen.
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("monitor", help="watch a socket's connection events",
-                       description=DESCRIPTION, epilog=EXIT_CODES_HELP,
-                       formatter_class=formatter)
+    p = sub.add_parser(
+        "monitor",
+        help="watch a socket's connection events",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=formatter,
+    )
     add_endpoint_options(p)
-    p.add_argument("-t", "--type", default="DEALER", metavar="TYPE", type=str.upper,
-                   choices=SOCKET_TYPES,
-                   help="socket type (default DEALER): " + ", ".join(SOCKET_TYPES))
-    p.add_argument("-e", "--events", default=None, metavar="NAMES",
-                   help="comma-separated event names to show (default: all)")
-    p.add_argument("-n", "--count", type=positive_int, default=None, metavar="N",
-                   help="exit after N events")
-    p.add_argument("--until", metavar="EVENT", default=None,
-                   help="exit when this event happens (e.g. ACCEPTED)")
-    p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
-                   help="stop after this long; exit status 3 when -n/--until was not "
-                        "reached (0 when neither was given)")
+    p.add_argument(
+        "-t",
+        "--type",
+        default="DEALER",
+        metavar="TYPE",
+        type=str.upper,
+        choices=SOCKET_TYPES,
+        help="socket type (default DEALER): " + ", ".join(SOCKET_TYPES),
+    )
+    p.add_argument(
+        "-e",
+        "--events",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated event names to show (default: all)",
+    )
+    p.add_argument(
+        "-n", "--count", type=positive_int, default=None, metavar="N", help="exit after N events"
+    )
+    p.add_argument(
+        "--until",
+        metavar="EVENT",
+        default=None,
+        help="exit when this event happens (e.g. ACCEPTED)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this long; exit status 3 when -n/--until was not "
+        "reached (0 when neither was given)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per event")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="also report endpoints and dropped messages on stderr")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also report endpoints and dropped messages on stderr",
+    )
     add_lib_option(p)
     add_security_options(p)
     p.set_defaults(func=run)
 
 
 def _event_names(zmq: Any) -> List[str]:
-    names = [n[len("EVENT_"):] for n in dir(zmq) if n.startswith("EVENT_")
-             and n not in ("EVENT_ALL", "EVENT_ALL_V1", "EVENT_ALL_V2")]
+    names = [
+        n[len("EVENT_") :]
+        for n in dir(zmq)
+        if n.startswith("EVENT_") and n not in ("EVENT_ALL", "EVENT_ALL_V1", "EVENT_ALL_V2")
+    ]
     return sorted(names)
 
 
@@ -87,7 +120,7 @@ def _parse_names(zmq: Any, text: str, option: str) -> Set[int]:
         if not name:
             continue
         if name.startswith("EVENT_"):
-            name = name[len("EVENT_"):]
+            name = name[len("EVENT_") :]
         if name not in known:
             raise usage_error(f"{option}: unknown event {name!r} (one of {', '.join(known)})")
         out.add(int(getattr(zmq, "EVENT_" + name)))
@@ -107,8 +140,7 @@ def run(args: argparse.Namespace) -> int:
     zmq = load_library(args.lib)
     check_endpoints(args)
     stype = socket_type(zmq, args.type)
-    shown: Optional[Set[int]] = _parse_names(zmq, args.events, "--events") \
-        if args.events else None
+    shown: Optional[Set[int]] = _parse_names(zmq, args.events, "--events") if args.events else None
     until: Optional[int] = None
     if args.until:
         (until,) = _parse_names(zmq, args.until, "--until")
@@ -116,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
     import importlib
 
     parse_monitor_message = importlib.import_module(
-        zmq.__name__ + ".utils.monitor").parse_monitor_message
+        zmq.__name__ + ".utils.monitor"
+    ).parse_monitor_message
     ctx = zmq.Context()
     sock = mon = None
     seen = 0
@@ -132,8 +165,17 @@ def run(args: argparse.Namespace) -> int:
         attach(zmq, sock, args.bind, args.connect, args.verbose)
         poller = zmq.Poller()
         poller.register(mon, zmq.POLLIN)
-        if args.type in ("PAIR", "SUB", "REP", "DEALER", "ROUTER", "PULL", "XPUB", "XSUB",
-                         "STREAM"):
+        if args.type in (
+            "PAIR",
+            "SUB",
+            "REP",
+            "DEALER",
+            "ROUTER",
+            "PULL",
+            "XPUB",
+            "XSUB",
+            "STREAM",
+        ):
             poller.register(sock, zmq.POLLIN)
         deadline = None if args.timeout is None else time.monotonic() + args.timeout
         while True:
@@ -142,8 +184,9 @@ def run(args: argparse.Namespace) -> int:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     if args.count is not None or until is not None:
-                        raise CLIError(f"timeout after {args.timeout:g} s: "
-                                       f"{seen} event(s) seen", EXIT_TIMEOUT)
+                        raise CLIError(
+                            f"timeout after {args.timeout:g} s: {seen} event(s) seen", EXIT_TIMEOUT
+                        )
                     return EXIT_OK
                 wait = min(wait, max(1, int(left * 1000)))
             events = dict(poller.poll(wait))
@@ -165,8 +208,9 @@ def run(args: argparse.Namespace) -> int:
                         continue
                 seen += 1
                 _print(zmq, ev, args.json)
-                if (until is not None and event == until) or \
-                        (args.count is not None and seen >= args.count):
+                if (until is not None and event == until) or (
+                    args.count is not None and seen >= args.count
+                ):
                     return EXIT_OK
     finally:
         if sock is not None:
@@ -179,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         if sock is not None:
             sock.close(0)
         security.stop()
-        ctx.term()
+        terminate(ctx, 2.0)
 
 
 def _drain(zmq: Any, sock: Any) -> int:
@@ -204,8 +248,9 @@ def _print(zmq: Any, ev: Any, as_json: bool) -> None:
     now = time.time()
     name = _name(zmq, event)
     if as_json:
-        line = json.dumps({"time": round(now, 6), "event": name, "value": value,
-                           "endpoint": endpoint})
+        line = json.dumps(
+            {"time": round(now, 6), "event": name, "value": value, "endpoint": endpoint}
+        )
     else:
         stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
         line = f"{stamp}  {name:<27}  {endpoint}  value={value}"

@@ -85,55 +85,108 @@ _PROGRESS_EVERY = 1 << 13  # messages between progress checks (a power of two)
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("perf", help="libzmq's perf tools (thr/lat) and a pyzmq comparison",
-                       description=DESCRIPTION, epilog=EXIT_CODES_HELP,
-                       formatter_class=formatter)
+    p = sub.add_parser(
+        "perf",
+        help="libzmq's perf tools (thr/lat) and a pyzmq comparison",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=formatter,
+    )
     tools = p.add_subparsers(dest="tool", metavar="TOOL", parser_class=type(p))
     tools.required = True
     for name, (ep, count, text) in _TOOLS.items():
-        t = tools.add_parser(name, help=text, description=f"{name}: {text} "
-                             "(libzmq perf/ semantics and output)",
-                             epilog=EXIT_CODES_HELP, formatter_class=formatter)
+        t = tools.add_parser(
+            name,
+            help=text,
+            description=f"{name}: {text} (libzmq perf/ semantics and output)",
+            epilog=EXIT_CODES_HELP,
+            formatter_class=formatter,
+        )
         if ep is not None:
             t.add_argument("endpoint", metavar=ep.replace("-", "_"), help=ep)
-        t.add_argument("size", metavar="message_size", type=nonneg_int,
-                       help="message size in bytes")
-        t.add_argument("count", metavar=count.replace("-", "_"), type=positive_int,
-                       help=count.replace("-", " "))
+        t.add_argument(
+            "size", metavar="message_size", type=nonneg_int, help="message size in bytes"
+        )
+        t.add_argument(
+            "count",
+            metavar=count.replace("-", "_"),
+            type=positive_int,
+            help=count.replace("-", " "),
+        )
         add_lib_option(t)
-        t.add_argument("--progress", action="store_true", default=None,
-                       help="show progress on stderr (default: when stderr is a terminal)")
+        t.add_argument(
+            "--progress",
+            action="store_true",
+            default=None,
+            help="show progress on stderr (default: when stderr is a terminal)",
+        )
         t.add_argument("--no-progress", dest="progress", action="store_false")
-        t.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
-                       help="give up (exit 3) when no message arrives for this long")
+        t.add_argument(
+            "--timeout",
+            type=seconds,
+            default=None,
+            metavar="SECONDS",
+            help="give up (exit 3) when no message arrives for this long",
+        )
         t.add_argument("--announce", action="store_true", help=argparse.SUPPRESS)
         t.set_defaults(func=run_tool)
     c = tools.add_parser(
-        "compare", help="run the tools on pyzmq and purezmq side by side, print a table",
+        "compare",
+        help="run the tools on pyzmq and purezmq side by side, print a table",
         description="Run local/remote thr and lat (and inproc_thr/inproc_lat) on pyzmq "
         "(libzmq) and purezmq, each in child processes, interleaved; print a table with "
         "the ratio purezmq/pyzmq. Without pyzmq installed, purezmq runs alone.",
-        epilog=EXIT_CODES_HELP, formatter_class=formatter)
+        epilog=EXIT_CODES_HELP,
+        formatter_class=formatter,
+    )
     c.add_argument("--quick", action="store_true", help="smaller counts (~10x faster, noisier)")
-    c.add_argument("--transport", default="tcp,ipc,inproc",
-                   help="comma-separated transports (default: tcp,ipc,inproc)")
-    c.add_argument("--size", default=None,
-                   help="comma-separated message sizes in bytes (default: 64,1024,65536; "
-                        "--quick: 64,65536); latency runs use the first size")
+    c.add_argument(
+        "--transport",
+        default="tcp,ipc,inproc",
+        help="comma-separated transports (default: tcp,ipc,inproc)",
+    )
+    c.add_argument(
+        "--size",
+        default=None,
+        help="comma-separated message sizes in bytes (default: 64,1024,65536; "
+        "--quick: 64,65536); latency runs use the first size",
+    )
     c.add_argument("--test", default="thr,lat", help="thr, lat or thr,lat (default)")
-    c.add_argument("--thr-count", type=positive_int, default=None,
-                   help="messages per throughput run (default: scaled by size)")
-    c.add_argument("--lat-count", type=positive_int, default=None,
-                   help="round trips per latency run (default: 10000; --quick: 1000)")
-    c.add_argument("--libs", default=None,
-                   help="libraries to run (default: zmq,purezmq, or purezmq alone)")
-    c.add_argument("--json", metavar="FILE", default=None,
-                   help="also write the results as JSON to FILE ('-': stdout, no table)")
-    c.add_argument("--progress", action="store_true", default=None,
-                   help="show progress on stderr (default: when stderr is a terminal)")
+    c.add_argument(
+        "--thr-count",
+        type=positive_int,
+        default=None,
+        help="messages per throughput run (default: scaled by size)",
+    )
+    c.add_argument(
+        "--lat-count",
+        type=positive_int,
+        default=None,
+        help="round trips per latency run (default: 10000; --quick: 1000)",
+    )
+    c.add_argument(
+        "--libs", default=None, help="libraries to run (default: zmq,purezmq, or purezmq alone)"
+    )
+    c.add_argument(
+        "--json",
+        metavar="FILE",
+        default=None,
+        help="also write the results as JSON to FILE ('-': stdout, no table)",
+    )
+    c.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
     c.add_argument("--no-progress", dest="progress", action="store_false")
-    c.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
-                   help="abort a measurement after this long (default: 60)")
+    c.add_argument(
+        "--timeout",
+        type=seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="abort a measurement after this long (default: 60)",
+    )
     c.set_defaults(func=run_compare)
 
 
@@ -179,15 +232,18 @@ def _elapsed_us(t0: float) -> int:
 def _print_thr(size: int, count: int, elapsed_us: int) -> None:
     throughput = int(count / elapsed_us * 1_000_000)
     megabits = throughput * size * 8 / 1_000_000
-    sys.stdout.write(f"message size: {size} [B]\n"
-                     f"message count: {count}\n"
-                     f"mean throughput: {throughput} [msg/s]\n"
-                     f"mean throughput: {megabits:.3f} [Mb/s]\n")
+    sys.stdout.write(
+        f"message size: {size} [B]\n"
+        f"message count: {count}\n"
+        f"mean throughput: {throughput} [msg/s]\n"
+        f"mean throughput: {megabits:.3f} [Mb/s]\n"
+    )
     sys.stdout.flush()
 
 
-def _recv_loop(sock: Any, size: int, count: int, progress: Optional[_Progress] = None,
-               offset: int = 0) -> None:
+def _recv_loop(
+    sock: Any, size: int, count: int, progress: Optional[_Progress] = None, offset: int = 0
+) -> None:
     """Receive ``count`` messages of ``size`` bytes (``offset`` already received)."""
     recv = sock.recv
     for i in range(count):
@@ -200,8 +256,9 @@ def _recv_loop(sock: Any, size: int, count: int, progress: Optional[_Progress] =
         progress.update(offset + count)
 
 
-def _sender(zmq: Any, ctx: Any, endpoint: str, size: int, count: int,
-            errors: List[BaseException]) -> None:
+def _sender(
+    zmq: Any, ctx: Any, endpoint: str, size: int, count: int, errors: List[BaseException]
+) -> None:
     try:
         s = ctx.socket(zmq.PUSH)
         s.connect(endpoint)
@@ -214,8 +271,9 @@ def _sender(zmq: Any, ctx: Any, endpoint: str, size: int, count: int,
         errors.append(e)
 
 
-def _echoer(zmq: Any, ctx: Any, endpoint: str, size: int, count: int,
-            errors: List[BaseException]) -> None:
+def _echoer(
+    zmq: Any, ctx: Any, endpoint: str, size: int, count: int, errors: List[BaseException]
+) -> None:
     try:
         s = ctx.socket(zmq.REP)
         s.connect(endpoint)
@@ -293,8 +351,11 @@ def run_tool(args: argparse.Namespace) -> int:
                 s.setsockopt(zmq.RCVTIMEO, timeout_ms)
                 s.bind("inproc://thr_test")
                 errors: List[BaseException] = []
-                t = threading.Thread(target=_sender, daemon=True,
-                                     args=(zmq, ctx, "inproc://thr_test", size, count, errors))
+                t = threading.Thread(
+                    target=_sender,
+                    daemon=True,
+                    args=(zmq, ctx, "inproc://thr_test", size, count, errors),
+                )
                 t.start()
                 _recv_loop(s, size, 1)
                 t0 = time.perf_counter()
@@ -310,8 +371,11 @@ def run_tool(args: argparse.Namespace) -> int:
                 s.setsockopt(zmq.RCVTIMEO, timeout_ms)
                 s.bind("inproc://lat_test")
                 errors = []
-                t = threading.Thread(target=_echoer, daemon=True,
-                                     args=(zmq, ctx, "inproc://lat_test", size, count, errors))
+                t = threading.Thread(
+                    target=_echoer,
+                    daemon=True,
+                    args=(zmq, ctx, "inproc://lat_test", size, count, errors),
+                )
                 t.start()
                 sys.stdout.write(f"message size: {size} [B]\nroundtrip count: {count}\n")
                 sys.stdout.flush()
@@ -329,8 +393,7 @@ def run_tool(args: argparse.Namespace) -> int:
             from ._common import EXIT_TIMEOUT
 
             progress.done()
-            raise CLIError(f"timeout: no progress for {args.timeout:g} s", EXIT_TIMEOUT
-                           ) from None
+            raise CLIError(f"timeout: no progress for {args.timeout:g} s", EXIT_TIMEOUT) from None
         except zmq.ZMQError as e:
             progress.done()
             raise CLIError(f"error in {tool}: {e}") from None
@@ -362,9 +425,11 @@ def _lat_loop(sock: Any, size: int, count: int, progress: _Progress) -> int:
 
 
 def _print_lat(size: int, count: int, elapsed_us: int) -> None:
-    sys.stdout.write(f"message size: {size} [B]\n"
-                     f"roundtrip count: {count}\n"
-                     f"average latency: {elapsed_us / (count * 2):.3f} [us]\n")
+    sys.stdout.write(
+        f"message size: {size} [B]\n"
+        f"roundtrip count: {count}\n"
+        f"average latency: {elapsed_us / (count * 2):.3f} [us]\n"
+    )
     sys.stdout.flush()
 
 
@@ -400,8 +465,12 @@ class _Child:
     def __init__(self, argv: List[str], env: Dict[str, str]) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "purezmq", "perf", *argv],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, text=True)
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
         self.lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self.err: List[str] = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
@@ -423,7 +492,7 @@ class _Child:
             if line is None:
                 raise RuntimeError(self.error() or "the receiver exited early")
             if line.startswith("endpoint: "):
-                return line[len("endpoint: "):].strip()
+                return line[len("endpoint: ") :].strip()
 
     def finish(self, deadline: float) -> str:
         try:
@@ -449,8 +518,16 @@ class _Child:
             pass
 
 
-def _measure(lib: str, test: str, transport: str, size: int, count: int,
-             timeout: float, tmpdir: str, env: Dict[str, str]) -> Dict[str, float]:
+def _measure(
+    lib: str,
+    test: str,
+    transport: str,
+    size: int,
+    count: int,
+    timeout: float,
+    tmpdir: str,
+    env: Dict[str, str],
+) -> Dict[str, float]:
     """One measurement through the real tools; {'msgs': .., 'mbps': ..} or {'lat_us': ..}."""
     deadline = time.monotonic() + timeout
     tmo = ["--timeout", f"{timeout:g}", "--lib", lib, "--no-progress"]
@@ -508,8 +585,7 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         sizes = [int(s) for s in _split(size_text, "size")]
     except ValueError:
-        raise usage_error(f"--size: expected comma-separated integers, got {size_text!r}"
-                          ) from None
+        raise usage_error(f"--size: expected comma-separated integers, got {size_text!r}") from None
     if any(s < 0 for s in sizes):
         raise usage_error("--size: sizes must be >= 0")
     pyzmq = _pyzmq_info()
@@ -523,8 +599,7 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         libs = ["zmq", "purezmq"] if pyzmq is not None else ["purezmq"]
         if pyzmq is None:
-            note("pyzmq is not installed: measuring purezmq alone (pip install pyzmq to "
-                 "compare)")
+            note("pyzmq is not installed: measuring purezmq alone (pip install pyzmq to compare)")
     lat_count = args.lat_count or (1_000 if args.quick else 10_000)
 
     plan: List[Tuple[str, str, int, int]] = []
@@ -532,9 +607,10 @@ def run_compare(args: argparse.Namespace) -> int:
         if test not in tests:
             continue
         for transport in transports:
-            for size in (sizes if test == "thr" else sizes[:1]):
-                count = (args.thr_count or thr_count(size, args.quick)) if test == "thr" \
-                    else lat_count
+            for size in sizes if test == "thr" else sizes[:1]:
+                count = (
+                    (args.thr_count or thr_count(size, args.quick)) if test == "thr" else lat_count
+                )
                 plan.append((test, transport, size, count))
     total = len(plan) * len(libs)
     show = sys.stderr.isatty() if args.progress is None else args.progress
@@ -547,24 +623,33 @@ def run_compare(args: argparse.Namespace) -> int:
     t_start = time.monotonic()
     try:
         for test, transport, size, count in plan:
-            row: Dict[str, Any] = {"test": test, "transport": transport, "size": size,
-                                   "count": count}
+            row: Dict[str, Any] = {
+                "test": test,
+                "transport": transport,
+                "size": size,
+                "count": count,
+            }
             for lib in libs:
                 step += 1
                 if show:
-                    msg = (f"[{step}/{total}] {'throughput' if test == 'thr' else 'latency'}"
-                           f" {transport} {_fmt_size(size)} x {count} on {_LABEL[lib]}"
-                           f" ({time.monotonic() - t_start:.0f} s)")
+                    msg = (
+                        f"[{step}/{total}] {'throughput' if test == 'thr' else 'latency'}"
+                        f" {transport} {_fmt_size(size)} x {count} on {_LABEL[lib]}"
+                        f" ({time.monotonic() - t_start:.0f} s)"
+                    )
                     sys.stderr.write(("\r\x1b[K" + msg) if tty else msg + "\n")
                     sys.stderr.flush()
                 try:
-                    row[lib] = _measure(lib, test, transport, size, count, args.timeout,
-                                        tmpdir, env)
+                    row[lib] = _measure(
+                        lib, test, transport, size, count, args.timeout, tmpdir, env
+                    )
                 except RuntimeError as e:
                     failures += 1
                     row[lib] = {"error": str(e)}
-                    note(f"purezmq perf compare: {_LABEL[lib]} {test} {transport} {size} B "
-                         f"failed: {e}")
+                    note(
+                        f"purezmq perf compare: {_LABEL[lib]} {test} {transport} {size} B "
+                        f"failed: {e}"
+                    )
             results.append(row)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -600,8 +685,12 @@ def _pyzmq_info() -> Optional[Tuple[str, str]]:
     except PackageNotFoundError:
         return None
     try:
-        out = subprocess.run([sys.executable, "-c", "import zmq; print(zmq.zmq_version())"],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [sys.executable, "-c", "import zmq; print(zmq.zmq_version())"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -619,8 +708,10 @@ def _header(pyzmq: Optional[Tuple[str, str]]) -> str:
         load = " load %.2f" % os.getloadavg()[0]
     except (OSError, AttributeError):
         load = ""
-    return (f"{libs}; {platform.python_implementation()} {platform.python_version()}, "
-            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs,{load}")
+    return (
+        f"{libs}; {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs,{load}"
+    )
 
 
 def _fmt_size(size: int) -> str:
@@ -661,23 +752,28 @@ def _table(header: str, libs: List[str], results: List[Dict[str, Any]]) -> str:
         if both:
             cells.append(_ratio(r["test"], r))
         rows.append(cells)
-    widths = [max(len(c), *(len(row[i]) for row in rows)) if rows else len(c)
-              for i, c in enumerate(cols)]
+    widths = [
+        max(len(c), *(len(row[i]) for row in rows)) if rows else len(c) for i, c in enumerate(cols)
+    ]
     right = {2} | set(range(3, len(cols)))
 
     def line(cells: List[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     out = [header, "", line(cols), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     notes = []
     if both:
-        notes.append("purezmq/pyzmq: throughput ratio (higher is better); latency ratio "
-                     "(lower is better)")
+        notes.append(
+            "purezmq/pyzmq: throughput ratio (higher is better); latency ratio (lower is better)"
+        )
     if any(r["transport"] == "inproc" and r["test"] == "thr" for r in results):
-        notes.append("inproc: purezmq hands the sender's bytes object over without copying, "
-                     "libzmq copies; large-message\ninproc ratios are not like-for-like")
+        notes.append(
+            "inproc: purezmq hands the sender's bytes object over without copying, "
+            "libzmq copies; large-message\ninproc ratios are not like-for-like"
+        )
     if notes:
         out += ["", *notes]
     return "\n".join(out) + "\n"

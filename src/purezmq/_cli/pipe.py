@@ -47,6 +47,7 @@ from ._common import (
     positive_int,
     seconds,
     socket_type,
+    terminate,
     unescape,
     usage_error,
 )
@@ -84,50 +85,115 @@ Exits at the end of the input (after -n messages when given).
 
 
 def add_parsers(sub: Any) -> None:
-    for mode, doc, text in (("send", _SEND_DOC, "send lines or files through a socket"),
-                            ("recv", _RECV_DOC, "receive messages and print them"),
-                            ("cat", _CAT_DOC, "send stdin and print replies (both ways)")):
-        p = sub.add_parser(mode, help=text, description=doc, epilog=EXIT_CODES_HELP,
-                           formatter_class=formatter)
+    for mode, doc, text in (
+        ("send", _SEND_DOC, "send lines or files through a socket"),
+        ("recv", _RECV_DOC, "receive messages and print them"),
+        ("cat", _CAT_DOC, "send stdin and print replies (both ways)"),
+    ):
+        p = sub.add_parser(
+            mode, help=text, description=doc, epilog=EXIT_CODES_HELP, formatter_class=formatter
+        )
         add_endpoint_options(p)
-        p.add_argument("-t", "--type", default=_DEFAULT_TYPE[mode], metavar="TYPE",
-                       type=str.upper, choices=SOCKET_TYPES,
-                       help=f"socket type (default {_DEFAULT_TYPE[mode]}): "
-                            + ", ".join(SOCKET_TYPES))
-        p.add_argument("-d", "--delimiter", metavar="SEP", default=None,
-                       help="frame separator inside a message (backslash escapes allowed, "
-                            "e.g. '\\t'); output default: tab")
-        p.add_argument("-W", "--whole", action="store_true",
-                       help="input: each FILE (or all of stdin) is one message; "
-                            "output: write messages raw, without a newline")
+        p.add_argument(
+            "-t",
+            "--type",
+            default=_DEFAULT_TYPE[mode],
+            metavar="TYPE",
+            type=str.upper,
+            choices=SOCKET_TYPES,
+            help=f"socket type (default {_DEFAULT_TYPE[mode]}): " + ", ".join(SOCKET_TYPES),
+        )
+        p.add_argument(
+            "-d",
+            "--delimiter",
+            metavar="SEP",
+            default=None,
+            help="frame separator inside a message (backslash escapes allowed, "
+            "e.g. '\\t'); output default: tab",
+        )
+        p.add_argument(
+            "-W",
+            "--whole",
+            action="store_true",
+            help="input: each FILE (or all of stdin) is one message; "
+            "output: write messages raw, without a newline",
+        )
         if mode in ("send", "cat"):
-            p.add_argument("files", nargs="*", metavar="FILE",
-                           help="read messages from FILEs ('-' is stdin) instead of stdin")
-            p.add_argument("-m", "--message", action="append", default=[], metavar="TEXT",
-                           help="send TEXT (repeatable); stdin is not read unless '-' is "
-                                "given")
-            p.add_argument("--subscribers", type=nonneg_int, default=1, metavar="N",
-                           help="PUB: wait until N subscriptions arrived before sending "
-                                "(default 1; 0 sends at once)")
-            p.add_argument("--delay", type=seconds, default=0.0, metavar="SECONDS",
-                           help="wait this long before sending the first message")
-            p.add_argument("--interval", type=seconds, default=0.0, metavar="SECONDS",
-                           help="pause between messages")
+            p.add_argument(
+                "files",
+                nargs="*",
+                metavar="FILE",
+                help="read messages from FILEs ('-' is stdin) instead of stdin",
+            )
+            p.add_argument(
+                "-m",
+                "--message",
+                action="append",
+                default=[],
+                metavar="TEXT",
+                help="send TEXT (repeatable); stdin is not read unless '-' is given",
+            )
+            p.add_argument(
+                "--subscribers",
+                type=nonneg_int,
+                default=1,
+                metavar="N",
+                help="PUB: wait until N subscriptions arrived before sending "
+                "(default 1; 0 sends at once)",
+            )
+            p.add_argument(
+                "--delay",
+                type=seconds,
+                default=0.0,
+                metavar="SECONDS",
+                help="wait this long before sending the first message",
+            )
+            p.add_argument(
+                "--interval",
+                type=seconds,
+                default=0.0,
+                metavar="SECONDS",
+                help="pause between messages",
+            )
         if mode in ("recv", "cat"):
-            p.add_argument("-n", "--count", type=positive_int, default=None, metavar="N",
-                           help="exit after receiving N messages")
-            p.add_argument("-s", "--subscribe", action="append", default=None,
-                           metavar="TOPIC", help="SUB/XSUB topic prefix (repeatable; "
-                                                 "default: everything)")
+            p.add_argument(
+                "-n",
+                "--count",
+                type=positive_int,
+                default=None,
+                metavar="N",
+                help="exit after receiving N messages",
+            )
+            p.add_argument(
+                "-s",
+                "--subscribe",
+                action="append",
+                default=None,
+                metavar="TOPIC",
+                help="SUB/XSUB topic prefix (repeatable; default: everything)",
+            )
         if mode == "recv":
-            p.add_argument("--reply", default=None, metavar="TEXT",
-                           help="REP: answer each request with TEXT (default: echo it)")
-        p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
-                       help="exit with status 3 when nothing happens for this long while "
-                            "the command still waits (for a peer, a reply, a message)")
+            p.add_argument(
+                "--reply",
+                default=None,
+                metavar="TEXT",
+                help="REP: answer each request with TEXT (default: echo it)",
+            )
+        p.add_argument(
+            "--timeout",
+            type=seconds,
+            default=None,
+            metavar="SECONDS",
+            help="exit with status 3 when nothing happens for this long while "
+            "the command still waits (for a peer, a reply, a message)",
+        )
         p.add_argument("--identity", metavar="ID", help="socket identity (routing id)")
-        p.add_argument("-v", "--verbose", action="store_true",
-                       help="report bound/connected endpoints on stderr")
+        p.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            help="report bound/connected endpoints on stderr",
+        )
         add_lib_option(p)
         add_security_options(p)
         p.set_defaults(func=run, mode=mode)
@@ -257,12 +323,18 @@ def run(args: argparse.Namespace) -> int:
     stype_name = args.type
     check_endpoints(args)
     if mode == "send" and stype_name not in _CAN_SEND:
-        hint = ("REP answers requests: use 'purezmq recv -t REP' or 'purezmq cat -t REP'"
-                if stype_name == "REP" else f"use 'purezmq recv -t {stype_name}'")
+        hint = (
+            "REP answers requests: use 'purezmq recv -t REP' or 'purezmq cat -t REP'"
+            if stype_name == "REP"
+            else f"use 'purezmq recv -t {stype_name}'"
+        )
         raise usage_error(f"a {stype_name} socket cannot send: {hint}")
     if mode == "recv" and stype_name not in _CAN_RECV:
-        hint = ("REQ sends first: use 'purezmq send -t REQ' (it prints the replies)"
-                if stype_name == "REQ" else f"use 'purezmq send -t {stype_name}'")
+        hint = (
+            "REQ sends first: use 'purezmq send -t REQ' (it prints the replies)"
+            if stype_name == "REQ"
+            else f"use 'purezmq send -t {stype_name}'"
+        )
         raise usage_error(f"a {stype_name} socket cannot receive: {hint}")
     delim = unescape(args.delimiter)
     if delim == b"":
@@ -285,7 +357,12 @@ def run(args: argparse.Namespace) -> int:
                 raise usage_error("stdin is not available; give FILEs or -m TEXT")
     ctx = zmq.Context()
     sock = None
-    linger = -1 if args.timeout is None else int(args.timeout * 1000)
+    if args.timeout is not None:
+        linger = int(args.timeout * 1000)
+    elif mode == "recv":
+        linger = 2000  # only REP replies can be pending: never wait forever for them
+    else:
+        linger = -1  # libzmq's default: deliver everything that was sent
     try:
         security.start(ctx)
         sock = ctx.socket(stype)
@@ -310,19 +387,30 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if sock is not None:
             sock.setsockopt(zmq.LINGER, 0)
+        linger = 0
         raise
     finally:
         if sock is not None:
             sock.close()
         security.stop()
-        ctx.term()
+        # LINGER already bounds delivery; never hang past it (see _common.terminate)
+        terminate(ctx, None if linger < 0 else linger / 1000 + 2.0)
     return EXIT_OK
 
 
 class _Loop:
-    def __init__(self, zmq: Any, sock: Any, args: argparse.Namespace, mode: str,
-                 stype: str, as_xpub: bool, delim: Optional[bytes], inp: Optional[_Input],
-                 stdin_fd: Optional[int]) -> None:
+    def __init__(
+        self,
+        zmq: Any,
+        sock: Any,
+        args: argparse.Namespace,
+        mode: str,
+        stype: str,
+        as_xpub: bool,
+        delim: Optional[bytes],
+        inp: Optional[_Input],
+        stdin_fd: Optional[int],
+    ) -> None:
         self.zmq = zmq
         self.sock = sock
         self.args = args
@@ -422,8 +510,8 @@ class _Loop:
             if self.mode == "recv":
                 reply = self.args.reply
                 self.replies.append(
-                    [reply.encode("utf-8", "surrogateescape")] if reply is not None
-                    else frames)
+                    [reply.encode("utf-8", "surrogateescape")] if reply is not None else frames
+                )
         if self._print_received():
             self.received += 1
             self._write(frames)
@@ -431,8 +519,9 @@ class _Loop:
     def _try_recv(self) -> bool:
         zmq = self.zmq
         progressed = False
-        while self._recv_open() and not (self.mode == "recv" and self.count is not None
-                                         and self.received >= self.count):
+        while self._recv_open() and not (
+            self.mode == "recv" and self.count is not None and self.received >= self.count
+        ):
             try:
                 frames = self.sock.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
@@ -477,8 +566,11 @@ class _Loop:
             if self._finished():
                 return
             want = zmq.POLLIN if self._recv_open() else 0
-            if (self._gate_open() and (self.pending is not None or self.replies
-                                       or (self.inp is not None and not self.inp.peek_empty()))):
+            if self._gate_open() and (
+                self.pending is not None
+                or self.replies
+                or (self.inp is not None and not self.inp.peek_empty())
+            ):
                 want |= zmq.POLLOUT
             poller = zmq.Poller()
             poller.register(self.sock, want)
@@ -504,8 +596,9 @@ class _Loop:
 
     def _timeout_message(self, timeout: float) -> str:
         if self.as_xpub and self.subs_seen < self.subs_needed:
-            what = (f"{self.subs_seen} of {self.subs_needed} subscriber(s) arrived "
-                    "(see --subscribers)")
+            what = (
+                f"{self.subs_seen} of {self.subs_needed} subscriber(s) arrived (see --subscribers)"
+            )
         elif self.awaiting_reply:
             what = "no reply"
         elif self.pending is not None:

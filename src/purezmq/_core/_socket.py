@@ -212,7 +212,8 @@ class SocketBase:
 
     def remove_watcher(self, fn: Any) -> None:
         with self._wake_cond:
-            self.__dict__["_watchers"] = tuple(w for w in self._watchers if w is not fn)
+            # == rather than is: a bound method is a new object at every attribute access.
+            self.__dict__["_watchers"] = tuple(w for w in self._watchers if w != fn)
 
     def link_readable(self, link: Link) -> None:
         self._post(_IN, link)

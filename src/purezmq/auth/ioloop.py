@@ -24,8 +24,13 @@ __all__ = ["IOLoopAuthenticator"]
 class IOLoopAuthenticator(AsyncioAuthenticator):
     """ZAP authentication for use in the tornado IOLoop (an AsyncioAuthenticator)."""
 
-    def __init__(self, context: Optional[Any] = None, encoding: str = "utf-8",
-                 log: Any = None, io_loop: Any = None) -> None:
+    def __init__(
+        self,
+        context: Optional[Any] = None,
+        encoding: str = "utf-8",
+        log: Any = None,
+        io_loop: Any = None,
+    ) -> None:
         loop = None
         if io_loop is not None:
             warnings.warn(

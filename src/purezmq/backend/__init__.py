@@ -31,4 +31,21 @@ def has(capability: str) -> bool:
     return _has(capability)
 
 
-__all__ = list(public_api)
+__all__ = [
+    "Context",
+    "Socket",
+    "Frame",
+    "Message",
+    "proxy",
+    "proxy_steerable",
+    "zmq_poll",
+    "strerror",
+    "zmq_errno",
+    "has",
+    "curve_keypair",
+    "curve_public",
+    "zmq_version_info",
+    "IPC_PATH_MAX_LEN",
+    "PYZMQ_DRAFT_API",
+]
+assert sorted(__all__) == sorted(public_api)

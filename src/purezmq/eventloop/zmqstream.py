@@ -117,8 +117,7 @@ class ZMQStream:
         """DEPRECATED, does nothing."""
         gen_log.warning("on_err does nothing, and will be removed")
 
-    def on_recv(self, callback: Optional[Callable[[List[Any]], Any]],
-                copy: bool = True) -> None:
+    def on_recv(self, callback: Optional[Callable[[List[Any]], Any]], copy: bool = True) -> None:
         """Call ``callback(msg)`` with each received message (a list of frames: bytes, or
         Frames when ``copy`` is False). One callback at a time; None stops receiving."""
         self._check_closed()
@@ -130,8 +129,9 @@ class ZMQStream:
         else:
             self._add_io_state(_POLLIN)
 
-    def on_recv_stream(self, callback: Optional[Callable[["ZMQStream", List[Any]], Any]],
-                       copy: bool = True) -> None:
+    def on_recv_stream(
+        self, callback: Optional[Callable[["ZMQStream", List[Any]], Any]], copy: bool = True
+    ) -> None:
         """Like :meth:`on_recv`, calling ``callback(stream, msg)``."""
         if callback is None:
             self.stop_on_recv()
@@ -150,8 +150,9 @@ class ZMQStream:
         assert callback is None or callable(callback)
         self._send_callback = callback
 
-    def on_send_stream(self, callback: Optional[Callable[["ZMQStream", List[Any], Any], Any]]
-                       ) -> None:
+    def on_send_stream(
+        self, callback: Optional[Callable[["ZMQStream", List[Any], Any], Any]]
+    ) -> None:
         """Like :meth:`on_send`, calling ``callback(stream, msg, status)``."""
         if callback is None:
             self.stop_on_send()
@@ -163,15 +164,29 @@ class ZMQStream:
         self._close_callback = callback
 
     # -- sending --------------------------------------------------------------------------
-    def send(self, msg: Any, flags: int = 0, copy: bool = True, track: bool = False,
-             callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+    def send(
+        self,
+        msg: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        callback: Optional[Callable[..., Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         """Queue a one-frame message (see :meth:`send_multipart`)."""
-        return self.send_multipart([msg], flags=flags, copy=copy, track=track,
-                                   callback=callback, **kwargs)
+        return self.send_multipart(
+            [msg], flags=flags, copy=copy, track=track, callback=callback, **kwargs
+        )
 
-    def send_multipart(self, msg: Sequence[Any], flags: int = 0, copy: bool = True,
-                       track: bool = False, callback: Optional[Callable[..., Any]] = None,
-                       **kwargs: Any) -> None:
+    def send_multipart(
+        self,
+        msg: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        callback: Optional[Callable[..., Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         """Queue a message; it is sent when the socket is writable. ``callback`` (if given)
         becomes the send callback, as with :meth:`on_send`."""
         kwargs.update(flags=flags, copy=copy, track=track)
@@ -180,8 +195,14 @@ class ZMQStream:
         self.on_send(callback if callback is not None else _ignore)
         self._add_io_state(_POLLOUT)
 
-    def send_string(self, u: str, flags: int = 0, encoding: str = "utf-8",
-                    callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+    def send_string(
+        self,
+        u: str,
+        flags: int = 0,
+        encoding: str = "utf-8",
+        callback: Optional[Callable[..., Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         """Queue ``u`` encoded with ``encoding``."""
         if not isinstance(u, str):
             raise TypeError("unicode/str objects only")
@@ -189,13 +210,20 @@ class ZMQStream:
 
     send_unicode = send_string
 
-    def send_json(self, obj: Any, flags: int = 0,
-                  callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+    def send_json(
+        self, obj: Any, flags: int = 0, callback: Optional[Callable[..., Any]] = None, **kwargs: Any
+    ) -> None:
         """Queue ``obj`` serialised as JSON."""
         return self.send(jsonapi.dumps(obj), flags=flags, callback=callback, **kwargs)
 
-    def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = -1,
-                   callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+    def send_pyobj(
+        self,
+        obj: Any,
+        flags: int = 0,
+        protocol: int = -1,
+        callback: Optional[Callable[..., Any]] = None,
+        **kwargs: Any,
+    ) -> None:
         """Queue ``obj`` pickled with ``protocol``."""
         return self.send(pickle.dumps(obj, protocol), flags, callback=callback, **kwargs)
 
@@ -322,8 +350,7 @@ class ZMQStream:
             return
         except ZMQError as e:
             if self.closed():
-                gen_log.warning("Got events for stream %s attached to closed socket: %s",
-                                self, e)
+                gen_log.warning("Got events for stream %s attached to closed socket: %s", self, e)
             else:
                 gen_log.error("Error getting events for %s: %s", self, e)
             return
@@ -411,5 +438,6 @@ def _log_async_failure(fut: "asyncio.Future[Any]") -> None:
         return
     exc = fut.exception()
     if exc is not None:
-        gen_log.error("Uncaught exception in ZMQStream callback",
-                      exc_info=(type(exc), exc, exc.__traceback__))
+        gen_log.error(
+            "Uncaught exception in ZMQStream callback", exc_info=(type(exc), exc, exc.__traceback__)
+        )

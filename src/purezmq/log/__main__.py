@@ -25,18 +25,37 @@ _RESET = "\x1b[39m"
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser("ZMQ Log Watcher", description=__doc__.split("\n\n")[0])
     p.add_argument("zmq_pub_url", type=str, help="URL to a ZMQ publisher socket.")
-    p.add_argument("-t", "--topic", type=str, default="",
-                   help="Only receive messages that start with this topic.")
-    p.add_argument("--timestamp", action="store_true",
-                   help="Append local time to the log messages.")
-    p.add_argument("--separator", type=str, default=" | ",
-                   help="String to print between topic and message.")
-    p.add_argument("--dateformat", type=str, default="%Y-%d-%m %H:%M",
-                   help="Set alternative date format for use with --timestamp.")
-    p.add_argument("--align", action="store_true", default=False,
-                   help="Try to align messages by the width of their topics.")
-    p.add_argument("--color", action="store_true", default=False,
-                   help="Color the output based on the error level (ANSI escapes).")
+    p.add_argument(
+        "-t",
+        "--topic",
+        type=str,
+        default="",
+        help="Only receive messages that start with this topic.",
+    )
+    p.add_argument(
+        "--timestamp", action="store_true", help="Append local time to the log messages."
+    )
+    p.add_argument(
+        "--separator", type=str, default=" | ", help="String to print between topic and message."
+    )
+    p.add_argument(
+        "--dateformat",
+        type=str,
+        default="%Y-%d-%m %H:%M",
+        help="Set alternative date format for use with --timestamp.",
+    )
+    p.add_argument(
+        "--align",
+        action="store_true",
+        default=False,
+        help="Try to align messages by the width of their topics.",
+    )
+    p.add_argument(
+        "--color",
+        action="store_true",
+        default=False,
+        help="Color the output based on the error level (ANSI escapes).",
+    )
     return p
 
 

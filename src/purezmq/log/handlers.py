@@ -49,8 +49,9 @@ class PUBHandler(logging.Handler):
     (default: a new Context). ``root_topic`` prefixes every topic.
     """
 
-    def __init__(self, interface_or_socket: Union[str, Any], context: Any = None,
-                 root_topic: str = "") -> None:
+    def __init__(
+        self, interface_or_socket: Union[str, Any], context: Any = None, root_topic: str = ""
+    ) -> None:
         super().__init__()
         from ..sugar.socket import Socket
 
@@ -85,8 +86,11 @@ class PUBHandler(logging.Handler):
         self._root_topic = root_topic
 
     # -- formatting -------------------------------------------------------------------------
-    def setFormatter(self, fmt: Optional[logging.Formatter],  # noqa: N802 - logging API
-                     level: int = logging.NOTSET) -> None:
+    def setFormatter(
+        self,
+        fmt: Optional[logging.Formatter],  # noqa: N802 - logging API
+        level: int = logging.NOTSET,
+    ) -> None:
         """Use ``fmt`` for records of ``level``, or for every level when it is NOTSET."""
         if level == logging.NOTSET:
             for lvl in self.formatters:
@@ -143,8 +147,14 @@ class TopicLogger(logging.Logger):
     subtopic ``disk.sda``.
     """
 
-    def log(self, level: int, topic: str, msg: str,  # type: ignore[override]
-            *args: Any, **kwargs: Any) -> None:
+    def log(  # type: ignore[override]
+        self,
+        level: int,
+        topic: str,
+        msg: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         """Log ``msg % args`` at ``level`` under ``topic``."""
         kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
         logging.Logger.log(self, level, f"{topic}{TOPIC_DELIM}{msg}", *args, **kwargs)

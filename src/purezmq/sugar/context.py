@@ -19,6 +19,9 @@ T = TypeVar("T", bound="Context")
 
 _exiting = False
 
+#: Context objects that are shadows of another (they share its state, own nothing).
+_shadows: "WeakSet[Context]" = WeakSet()
+
 
 def _notice_atexit() -> None:
     global _exiting
@@ -34,27 +37,31 @@ class Context(ContextBase, AttributeSetter):
     _instance: Any = None
     _instance_lock = threading.Lock()
     _instance_pid: Optional[int] = None
-    _shadow = False
     _socket_class: Type[Socket] = Socket
 
     def __init__(self, io_threads: Any = 1, shadow: Any = 0) -> None:
-        if shadow:
-            if isinstance(shadow, Context):
-                # Sharing a context object: the "shadow" is the same context.
-                self.__dict__.update(shadow.__dict__)
-                self.__dict__["_shadow"] = True
-                return
-            raise NotImplementedError("purezmq contexts cannot be shadowed by address")
-        if isinstance(io_threads, Context):
-            self.__dict__.update(io_threads.__dict__)
-            self.__dict__["_shadow"] = True
+        if shadow or isinstance(io_threads, Context):
+            original = shadow or io_threads
+            if not isinstance(original, Context):
+                raise NotImplementedError("purezmq contexts cannot be shadowed by address")
+            # A shadow *is* the original context seen through another object: it shares
+            # every piece of state (terminating one terminates both), and its finaliser
+            # never destroys anything.
+            object.__setattr__(self, "__dict__", original.__dict__)
+            _shadows.add(self)
             return
         ContextBase.__init__(self, io_threads)
         self.__dict__["sockopts"] = {}
         self.__dict__["_socket_refs"] = WeakSet()
 
+    @property
+    def _shadow(self) -> bool:  # type: ignore[override]
+        return self in _shadows
+
     def __del__(self) -> None:
-        if not self.__dict__.get("_shadow") and not _exiting and "_closed" in self.__dict__:
+        if self in _shadows:
+            return
+        if not _exiting and "_closed" in self.__dict__:
             if not self.closed and not self._forked():
                 if self._sockets:
                     warnings.warn(f"Unclosed context {self}", ResourceWarning, stacklevel=2)

@@ -89,7 +89,9 @@ class GarbageCollector:
     def context(self, ctx: Any) -> None:
         if self.is_alive():
             if self.refs:
-                warnings.warn("Replacing gc context while gc is running", RuntimeWarning)
+                warnings.warn(
+                    "Replacing gc context while gc is running", RuntimeWarning, stacklevel=2
+                )
             self.stop()
         self._context = ctx
 
@@ -99,11 +101,7 @@ class GarbageCollector:
 
     def is_alive(self) -> bool:
         """Whether the thread runs in this process (False after a fork)."""
-        return (
-            self.thread is not None
-            and self.pid == os.getpid()
-            and self.thread.is_alive()
-        )
+        return self.thread is not None and self.pid == os.getpid() and self.thread.is_alive()
 
     def start(self) -> None:
         """Start the collector thread (and its context) in this process."""

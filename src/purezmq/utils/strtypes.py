@@ -17,8 +17,9 @@ basestring = (str,)
 _WARNING = "zmq.utils.strtypes is deprecated in pyzmq 23."
 
 
-def cast_bytes(s: Union[str, builtins.bytes], encoding: str = "utf8",
-               errors: str = "strict") -> builtins.bytes:
+def cast_bytes(
+    s: Union[str, builtins.bytes], encoding: str = "utf8", errors: str = "strict"
+) -> builtins.bytes:
     """``s`` as bytes: bytes unchanged, str encoded; anything else is a TypeError."""
     warnings.warn(_WARNING, DeprecationWarning, stacklevel=2)
     if isinstance(s, builtins.bytes):
@@ -28,8 +29,9 @@ def cast_bytes(s: Union[str, builtins.bytes], encoding: str = "utf8",
     raise TypeError(f"Expected unicode or bytes, got {s!r}")
 
 
-def cast_unicode(s: Union[str, builtins.bytes], encoding: str = "utf8",
-                 errors: str = "strict") -> str:
+def cast_unicode(
+    s: Union[str, builtins.bytes], encoding: str = "utf8", errors: str = "strict"
+) -> str:
     """``s`` as str: str unchanged, bytes decoded; anything else is a TypeError."""
     warnings.warn(_WARNING, DeprecationWarning, stacklevel=2)
     if isinstance(s, builtins.bytes):

@@ -532,6 +532,8 @@ _put_long = struct.Struct(">BQ8sQ16xB").pack_into
 _put_q = struct.Struct(">Q").pack_into
 _head_short = struct.Struct(">BB8sQ").pack
 _head_long = struct.Struct(">BQ8sQ").pack
+# MESSAGE id, short nonce
+_unpack_head = struct.Struct(">8sQ").unpack_from
 
 
 class CurveCodec:
@@ -775,9 +777,10 @@ class CurveDecoder:
         "_body_size",
         "on_command",
         "_fast",
+        "_na",
         "_np",
-        "_nv",
         "_kp",
+        "_pa",
         "_pb",
         "_pv",
         "_pcap",
@@ -803,23 +806,30 @@ class CurveDecoder:
         self._body_pos = 0
         self._body_size = 0
         self.on_command = on_command
-        self._fast = _FAST and len(key) == 32 and len(prefix) == 16
+        self._fast = (
+            _FAST and len(key) == 32 and len(prefix) == 16 and len(last_nonce) == 8
+        )
         self._pcap = 0
+        self._na = bytearray()
         self._np: Any = None
-        self._nv: Any = None
         self._kp: Any = None
+        self._pa = bytearray()
         self._pb: Any = None
         self._pv: Any = None
         if self._fast:
-            self._np = _ffi.new("unsigned char[24]", prefix)
-            self._nv = _ffi.buffer(self._np)
+            # The 24-byte nonce: prefix + the short nonce of the box being opened.
+            self._na = bytearray(prefix + _ZERO_NONCE)
+            self._np = _ffi.from_buffer("unsigned char[]", self._na, require_writable=True)
             self._kp = _ffi.new("unsigned char[32]", key)
 
     def _grow_plain(self, need: int) -> None:
         cap = max(_PLAIN_START, self._pcap)
         while cap < need:
             cap *= 2
-        self._pb = _new_raw("unsigned char[]", cap)
+        # A bytearray (its flags byte reads fast) seen through cffi: the pointer to open
+        # into and a buffer whose slices are bytes.
+        self._pa = bytearray(cap)
+        self._pb = _ffi.from_buffer("unsigned char[]", self._pa, require_writable=True)
         self._pv = _ffi.buffer(self._pb)
         self._pcap = cap
 
@@ -871,7 +881,7 @@ class CurveDecoder:
                 "MESSAGE short nonce is not increasing (replay or reordering)",
                 ProtocolCode.ZMTP_INVALID_SEQUENCE,
             )
-        self._nv[16:24] = nonce
+        self._na[16:24] = nonce
         bp = _ffi.from_buffer("unsigned char[]", buf, require_writable=True)
         # c = the box at 16 (MAC, ciphertext); the plaintext lands on the ciphertext at 32.
         rc = _open(bp + 32, bp + 16, len(buf) - 16, self._np, self._kp)
@@ -924,8 +934,8 @@ class CurveDecoder:
         self._body = None
         self._body_pos = 0
         if self._fast:
-            # A new buffer rather than a resize whenever a view was handed out, so ``body``
-            # is whole and ours: open it in place.
+            # The buffer holds exactly this frame and is dropped afterwards: open it in
+            # place, and copy only the plaintext body out.
             self._message_in_place(body, msgs)
         else:
             data = bytes(body)
@@ -994,14 +1004,18 @@ class CurveDecoder:
         hi = self._max + MESSAGE_OVERHEAD
         dp = _ffi.from_buffer("unsigned char[]", data)
         opn = _open
+        head = _unpack_head
+        na = self._na
         np_ = self._np
-        nv = self._nv
+        put_q = _put_q
         kp = self._kp
+        pa = self._pa
         pb = self._pb
         pv = self._pv
         pcap = self._pcap
         verify = self._verify
-        last = self._last
+        # Short nonces compare as numbers here (bytes compare the same: big-endian, 8 bytes).
+        last = first = int.from_bytes(self._last, "big")
         frames = self._frames
         on_command = self.on_command
         try:
@@ -1023,29 +1037,30 @@ class CurveDecoder:
                         self._start_body(data, start, end, size)
                         return end
                     break
-                if not data.startswith(MESSAGE, start):
+                name, nonce = head(data, start)
+                if name != MESSAGE:
                     raise self._not_message(data, start, stop)
-                nonce = data[start + 8 : start + 16]
                 if verify and nonce <= last:
                     raise _fail(
                         "MESSAGE short nonce is not increasing (replay or reordering)",
                         ProtocolCode.ZMTP_INVALID_SEQUENCE,
                     )
-                nv[16:24] = nonce
+                put_q(na, 16, nonce)
                 mlen = size - 32  # flags + body
                 if mlen <= pcap:
                     if opn(pb, dp + (start + 16), size - 16, np_, kp):
                         raise _crypto_fail("MESSAGE")
-                    flag = pb[0]
+                    flag = pa[0]
                     body = pv[1:mlen]
                 elif mlen <= _PLAIN_KEEP:
                     self._grow_plain(mlen)
+                    pa = self._pa
                     pb = self._pb
                     pv = self._pv
                     pcap = self._pcap
                     if opn(pb, dp + (start + 16), size - 16, np_, kp):
                         raise _crypto_fail("MESSAGE")
-                    flag = pb[0]
+                    flag = pa[0]
                     body = pv[1:mlen]
                 else:
                     flag, body = self._open_large(dp + (start + 16), size - 16)
@@ -1063,7 +1078,8 @@ class CurveDecoder:
                 else:
                     msgs.append([body])
         finally:
-            self._last = last
+            if last != first:
+                self._last = last.to_bytes(8, "big")
             self._frames = frames
             if _release is not None:
                 _release(dp)
