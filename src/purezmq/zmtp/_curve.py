@@ -51,9 +51,24 @@ callable (``os.urandom`` by default), so tests can make exact transcripts. PyNaC
 optional dependency: without it ``HAVE_CURVE`` is false and creating a CURVE mechanism or
 a key pair raises :class:`CurveUnavailable`.
 
-Threads: a mechanism belongs to one connection's handshake. ``CurveCodec.encode`` keeps
-the outgoing nonce counter, so calls for one connection must be serialized (the engine's
-write lock); the decoder belongs to the connection's reader.
+Speed: after the handshake every frame costs a box, so the data path calls libsodium
+through PyNaCl's own cffi binding (``nacl._sodium``) instead of the ``nacl.bindings``
+wrappers, which check arguments, allocate an output buffer and copy the result out -- at 64 B
+that is 2-3x the cipher itself. ``CurveCodec.encode`` writes whole wire frames into a
+preallocated work buffer (its first 24 bytes are the nonce): one ``pack_into`` puts the frame
+header, MESSAGE id, short nonce and inner flags, the body is copied in behind the flags, and
+the box is sealed in place (libsodium's ``*_easy`` functions allow ``c == m - MACBYTES``); a
+batch reaches ``out`` in one append, and a frame too big for the buffer is sealed on its own.
+``CurveDecoder`` opens every whole MESSAGE of a chunk in one loop, straight from the chunk
+into a reusable plaintext buffer, and slices the body out as bytes; a large frame collected
+through ``body_buffer()`` is opened in place. Without ``nacl._sodium`` (another PyNaCl
+layout), or with unusual key/prefix/nonce lengths, the codec falls back to the
+``nacl.bindings`` calls (``_encode_slow``, ``_scan_slow``), which produce the same bytes.
+
+Threads: a mechanism belongs to one connection's handshake. ``CurveCodec.encode`` and
+``encode_command`` keep the outgoing nonce counter and share the work buffer, so calls for
+one connection must be serialized (the engine's write lock); the decoder and its buffers
+belong to the connection's reader.
 """
 
 from __future__ import annotations
@@ -91,6 +106,27 @@ except ImportError:  # pragma: no cover - exercised only without PyNaCl
 
     class CryptoError(Exception):  # type: ignore[no-redef]
         pass
+
+
+# The data path's direct route to libsodium (see "Speed" above). Importing nacl.bindings
+# first ran sodium_init(), which selects libsodium's fast implementations.
+try:
+    if not HAVE_CURVE:
+        raise ImportError("no PyNaCl")
+    from nacl._sodium import ffi as _ffi  # type: ignore[import-not-found]
+    from nacl._sodium import lib as _lib  # type: ignore[import-not-found]
+
+    _seal = _lib.crypto_box_easy_afternm
+    _open = _lib.crypto_box_open_easy_afternm
+    _new_raw = _ffi.new_allocator(should_clear_after_alloc=False)
+    _release = getattr(_ffi, "release", None)
+    _FAST = (
+        _lib.crypto_box_macbytes() == 16
+        and _lib.crypto_box_noncebytes() == 24
+        and _lib.crypto_box_beforenmbytes() == 32
+    )
+except (ImportError, AttributeError):  # pragma: no cover - depends on the PyNaCl build
+    _FAST = False
 
 
 __all__ = [
@@ -480,43 +516,6 @@ class CurveMechanism(Mechanism):
 
 
 # -- data after the handshake -------------------------------------------------------------
-#
-# The data path calls libsodium through PyNaCl's own cffi binding (``nacl._sodium``) rather
-# than the ``nacl.bindings`` wrappers: a wrapper call checks its arguments, allocates an
-# output buffer and copies the result out, and at 64 B that costs 2-3x the cipher itself.
-# Here each side keeps preallocated buffers and a frame costs one cffi call:
-#
-# * encoding writes whole wire frames into a per-codec work buffer (a bytearray whose first
-#   24 bytes hold the nonce): one ``pack_into`` writes the frame header, MESSAGE id, short
-#   nonce and the inner flags byte, the body is copied in behind the flags, and the box is
-#   sealed in place (libsodium's ``*_easy`` functions allow c == m - MACBYTES). A batch leaves
-#   the buffer with one append to ``out``; a frame too large for it is sealed on its own.
-# * decoding opens each box from the received chunk straight into a reusable plaintext
-#   buffer and slices the body out as bytes, many MESSAGE frames per chunk in one loop;
-#   a large frame collected through body_buffer() is opened in place in its own buffer.
-#
-# ``nacl.bindings`` was imported first, so ``sodium_init()`` has run (it picks the fast
-# implementations). Without ``nacl._sodium`` (another PyNaCl layout) or with odd key or
-# prefix lengths, the codec falls back to the ``nacl.bindings`` path (``*_slow`` methods),
-# which produces the same bytes.
-
-try:
-    if not HAVE_CURVE:
-        raise ImportError("no PyNaCl")
-    from nacl._sodium import ffi as _ffi
-    from nacl._sodium import lib as _lib
-
-    _seal = _lib.crypto_box_easy_afternm
-    _open = _lib.crypto_box_open_easy_afternm
-    _new_raw = _ffi.new_allocator(should_clear_after_alloc=False)
-    _release = getattr(_ffi, "release", None)
-    _FAST = (
-        _lib.crypto_box_macbytes() == 16
-        and _lib.crypto_box_noncebytes() == 24
-        and _lib.crypto_box_beforenmbytes() == 32
-    )
-except (ImportError, AttributeError):  # pragma: no cover - depends on the PyNaCl build
-    _FAST = False
 
 #: Size of an encoder's work buffer; its first 24 bytes are the nonce (prefix + counter).
 _WORK = 16 * 1024
@@ -806,9 +805,7 @@ class CurveDecoder:
         self._body_pos = 0
         self._body_size = 0
         self.on_command = on_command
-        self._fast = (
-            _FAST and len(key) == 32 and len(prefix) == 16 and len(last_nonce) == 8
-        )
+        self._fast = _FAST and len(key) == 32 and len(prefix) == 16 and len(last_nonce) == 8
         self._pcap = 0
         self._na = bytearray()
         self._np: Any = None
@@ -869,7 +866,20 @@ class CurveDecoder:
         except CryptoError:
             raise _crypto_fail("MESSAGE") from None
         self._last = nonce
-        self._deliver(plain[0], plain[1:], msgs)
+        flags = plain[0]
+        body = plain[1:]
+        if flags & _F_COMMAND:
+            if self.on_command is not None:
+                self.on_command(body)
+        elif flags & _F_MORE:
+            self._frames.append(body)
+        elif self._frames:
+            frames = self._frames
+            frames.append(body)
+            msgs.append(frames)
+            self._frames = []
+        else:
+            msgs.append([body])
 
     def _message_in_place(self, buf: bytearray, msgs: List[List[bytes]]) -> None:
         """The MESSAGE filling all of ``buf`` (a large body), opened in place (fast path)."""
