@@ -106,6 +106,7 @@ class AcceptSession(Session):
         s_end.metadata = self._peer_link_metadata()
         # An accepted connection never changes engine: pre-encoded fan-out is safe.
         s_end.wire = engine.version >= 2 and engine._codec is None and not engine.raw
+        s_end.data = self
         self.socket_link = s_end
         engine.attach_link(self.link)  # type: ignore[arg-type]
         self.core._attach_from_session(s_end)

@@ -140,6 +140,13 @@ class StreamEngine:
         self._writing = False
         self._draining = False  # the outbound pipe delivered DELIMITER
         self._wlock = threading.Lock()
+        #: Guards the input side (decoder, stash, reading state): the I/O thread, or a
+        #: thread blocked in recv() reading directly (read_direct).
+        self._rlock = threading.RLock()  # re-entered: on_readable -> ... -> resume_input
+        self._handoff = threading.Lock()
+        self._app_waiting = False
+        self._io_paused = False
+        self._core = session.core
         self._rsize = MIN_READ
         #: After a reconnect, a SUB's stale queued subscriptions are dropped up to RESYNC.
         self._skipping = False
@@ -207,14 +214,106 @@ class StreamEngine:
         except OSError:  # pragma: no cover
             pass
         self.session.engine_closed(self, error)
+        self._core._notify()  # a thread polling our descriptor looks again
 
     def on_error(self, exc: BaseException) -> None:
         self.close(exc)
 
     # -- input --------------------------------------------------------------------------
     def on_readable(self) -> None:
+        # The input side may also be driven by a thread blocked in recv() (read_direct);
+        # whoever holds _rlock reads, the other backs off.
         if self.dead or not self._reading:
             return
+        if self._app_waiting:
+            with self._handoff:
+                if self._app_waiting:
+                    # A thread blocked in recv() reads this connection itself; step aside
+                    # until it is done (it hands the descriptor back through resume_io).
+                    self._io_paused = True
+                    self.io.want_read(self.fd, False)
+                    return
+        if not self._rlock.acquire(False):
+            return
+        try:
+            self._read_locked()
+        finally:
+            self._rlock.release()
+
+    def app_wait(self, waiting: bool) -> None:
+        """A thread blocked in recv() starts/stops polling our descriptor (any thread)."""
+        with self._handoff:
+            self._app_waiting = waiting
+            give_back = not waiting and self._io_paused
+        if give_back:
+            self.io.post(self.resume_io)
+
+    def resume_io(self) -> None:
+        """I/O thread: read the descriptor again once no thread is polling it."""
+        with self._handoff:
+            if not self._io_paused or self._app_waiting or self.dead:
+                return
+            self._io_paused = False
+            if self._reading:
+                self.io.want_read(self.fd, True)
+
+    def read_direct(self) -> bool:
+        """Fast path, on a thread blocked in recv(): read and deliver what the kernel has.
+
+        Saves the hand-off through the I/O thread when a reply is awaited. Anything but the
+        plain case (handshake, back-pressure, a large frame, EOF, errors) is left to the I/O
+        thread. Returns True if something was delivered.
+        """
+        if not self._rlock.acquire(False):
+            return False
+        try:
+            if (
+                self.dead
+                or self._handshaking
+                or self._stash
+                or not self._reading
+                or self._identity_pending
+            ):
+                return False
+            link = self._link
+            dec = self._decoder
+            if link is None or dec is None or not self._direct_ok:
+                return False
+            if hasattr(dec, "body_buffer") and dec.body_buffer() is not None:
+                return False
+            try:
+                data = self.sock.recv(self._rsize)
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError:
+                self.io.post(self.on_readable)  # the I/O thread meets the error and closes
+                return False
+            if not data:
+                self.io.post(self.on_readable)  # EOF stays readable: the I/O thread closes
+                return False
+            if self.raw:
+                msgs = [[data]]
+            else:
+                try:
+                    msgs = dec.feed(data)
+                except ProtocolError as exc:
+                    self.io.post(self.close, exc)
+                    return False
+            if msgs:
+                n = link.out.write_many(msgs)
+                if n < len(msgs):
+                    self._stash = msgs[n:]
+                    self.io.post(self._pause_if_stashed)
+            return True
+        finally:
+            self._rlock.release()
+
+    def _pause_if_stashed(self) -> None:
+        with self._rlock:
+            if self._stash:
+                self._pause_reading()
+
+    def _read_locked(self) -> None:
         dec = self._decoder
         try:
             if dec is not None:
@@ -288,6 +387,10 @@ class StreamEngine:
         """The ZAP handler answered (posted to our thread by the session)."""
         if self.dead:
             return
+        with self._rlock:
+            self._zap_reply_locked(reply)
+
+    def _zap_reply_locked(self, reply: Any) -> None:
         try:
             out = self.handshake.zap_reply(reply)
             self._send_raw(out)
@@ -300,6 +403,8 @@ class StreamEngine:
         except ProtocolError as exc:
             self._send_error_reply()
             self.close(exc)
+        if self._reading and not self.dead:
+            self.io.post(self.on_readable)  # bytes that arrived during the pause
 
     def _handshake_done(self) -> None:
         hs = self.handshake
@@ -339,7 +444,10 @@ class StreamEngine:
             msgs = self._decoder.feed(rest)
             if msgs:
                 self._deliver(msgs)
-        if not self._identity_pending:
+        # Legacy peers are attached by _deliver once their identity frame is read — possibly
+        # just now, from ``rest``: attaching again here would hand the socket the same link
+        # twice (a ROUTER then refuses the duplicate identity and closes the link).
+        if not hs.expects_identity and not self.dead:
             self.session.engine_attached(self)
         self.pull()
 
@@ -377,6 +485,11 @@ class StreamEngine:
             if self.dead:
                 return
             self.session.engine_attached(self)
+            if self.dead:
+                return
+            # A connecting socket may have queued messages before the identity came (its
+            # pipe exists from connect()): nothing else would wake the writer for them.
+            self.pull()
             if not msgs:
                 return
         link = self._link
@@ -408,19 +521,22 @@ class StreamEngine:
         link = self._link
         if link is None:
             return
-        stash = self._stash
-        if stash:
-            n = link.out.write_many(stash)
-            if n < len(stash):
-                self._stash = stash[n:]
-                self._pause_reading()
+        with self._rlock:
+            stash = self._stash
+            if stash:
+                n = link.out.write_many(stash)
+                if n < len(stash):
+                    self._stash = stash[n:]
+                    self._pause_reading()
+                    return
+                self._stash = []
+            if self._reading or self._handshaking:
                 return
-            self._stash = []
-        if not self._reading and not self._handshaking:
             self._reading = True
-            self.io.want_read(self.fd, True)
-            # Data may already be waiting in the kernel buffer.
-            self.on_readable()
+            if not self._io_paused:
+                self.io.want_read(self.fd, True)
+        # Data may already be waiting in the kernel buffer.
+        self.on_readable()
 
     # -- output -------------------------------------------------------------------------
     # Everything below touches ``_out`` and writes the socket; it runs on the I/O thread or,
