@@ -218,50 +218,42 @@ class Pipe:
             if self._writer_blocked and self._written - self._read <= self.lwm:
                 self._publish()
             return msg
+        return self._refill(True)
+
+    def _refill(self, consume: bool) -> Any:
+        """Reader, private deque empty: take the writer's batch (one lock per batch).
+
+        Returns the head (popped when ``consume``), or None with the reader marked asleep;
+        either way the reader's progress is published and a blocked writer woken at the LWM.
+        """
         with self._lock:
             self._read_pub = self._read
             q = self._q
-            if not q:
-                self._reader_asleep = True
-                wake = self._writer_blocked and self._written - self._read_pub <= self.lwm
-                if wake:
-                    self._writer_blocked = False
-                msg = None
-            else:
-                self._q = rq
+            if q:
+                self._q = self._rq
                 self._rq = q
-                msg = q.popleft()
-                self._read += 1
-                self._read_pub = self._read
-                wake = self._writer_blocked and self._written - self._read_pub <= self.lwm
-                if wake:
-                    self._writer_blocked = False
+                if consume:
+                    head = q.popleft()
+                    self._read += 1
+                    self._read_pub = self._read
+                else:
+                    head = q[0]
+            else:
+                self._reader_asleep = True
+                head = None
+            wake = self._writer_blocked and self._written - self._read_pub <= self.lwm
+            if wake:
+                self._writer_blocked = False
         if wake:
             self.writer_wake()
-        return msg
+        return head
 
     def peek(self) -> Any:
         """The item a read would return, without taking it; None (reader asleep) if empty."""
         rq = self._rq
         if rq:
             return rq[0]
-        with self._lock:
-            self._read_pub = self._read
-            q = self._q
-            if not q:
-                self._reader_asleep = True
-                wake = self._writer_blocked and self._written - self._read_pub <= self.lwm
-                if wake:
-                    self._writer_blocked = False
-                head = None
-            else:
-                self._q = rq
-                self._rq = q
-                head = q[0]
-                wake = False
-        if wake:
-            self.writer_wake()
-        return head
+        return self._refill(False)
 
     def _publish(self) -> None:
         with self._lock:
