@@ -15,6 +15,7 @@ from .constants import *  # noqa: F401,F403
 from .error import (
     Again,
     ContextTerminated,
+    DraftFDWarning,
     InterruptedSystemCall,
     NotDone,
     ZMQBaseError,
@@ -38,10 +39,16 @@ from .sugar import (
     zmq_version,
     zmq_version_info,
 )
+from .sugar.stopwatch import Stopwatch
+from .sugar.tracker import _finished as _finished_tracker_factory
 from .sugar.version import __version__
 
 COPY_THRESHOLD = 65536
 DRAFT_API = False
+PYZMQ_DRAFT_API = False
+SyncContext = Context
+SyncSocket = Socket
+_FINISHED_TRACKER = _finished_tracker_factory()
 
 from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
 
@@ -66,6 +73,13 @@ def get_library_dirs() -> list:
 __all__ = [
     "Again",
     "COPY_THRESHOLD",
+    "DraftFDWarning",
+    "PYZMQ_DRAFT_API",
+    "Stopwatch",
+    "SyncContext",
+    "SyncSocket",
+    "get_includes",
+    "get_library_dirs",
     "Context",
     "ContextTerminated",
     "DRAFT_API",
@@ -99,3 +113,5 @@ __all__ = [
     "zmq_version_info",
     "zmq_poll",
 ] + list(constants.__all__)
+
+from . import backend  # noqa: E402  (pyzmq exposes zmq.backend after import zmq)

@@ -376,6 +376,11 @@ def _find_socket(address: int) -> Any:
         for s in list(getattr(ctx, "_socket_refs", ())):
             if s.underlying == address and not s.closed:
                 return s
+    from .sugar.socket import _cores
+
+    core = _cores.get(address)
+    if core is not None and not core.closed:
+        return _SyncSocket(shadow=core)
     raise ZMQError(_c.ENOTSOCK)
 
 
@@ -449,8 +454,7 @@ class Socket(_SyncSocket):
 
     @property
     def underlying(self) -> int:
-        src = self.__dict__.get("_shadow_sock")
-        return src.underlying if src is not None else id(self)
+        return id(self._core)
 
     def __del__(self) -> None:
         if self.__dict__.get("_shadow"):

@@ -70,8 +70,49 @@ def _quiet_stdout() -> None:
         pass
 
 
+# Options whose value may well start with "-": Z85 keys ("-oR{>2(i<..."), message texts,
+# delimiters. argparse would take such a value for an option, so it is glued to its option.
+_VALUE_OPTIONS = frozenset(
+    {
+        "--secret",
+        "--curve-secret",
+        "--curve-serverkey",
+        "--plain-user",
+        "--plain-password",
+        "--plain-auth",
+        "-m",
+        "--message",
+        "--reply",
+        "-d",
+        "--delimiter",
+        "-s",
+        "--subscribe",
+        "--identity",
+    }
+)
+
+
+def _glue_values(argv: List[str]) -> List[str]:
+    out: List[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg in _VALUE_OPTIONS and i + 1 < len(argv):
+            value = argv[i + 1]
+            out.append(f"{arg}={value}" if arg.startswith("--") else f"{arg}{value}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line; returns the exit status (also for ``--help``/usage errors)."""
+    argv = _glue_values(list(sys.argv[1:] if argv is None else argv))
     parser = _parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -316,8 +316,14 @@ class Security:
                 raise usage_error(f"--curve-allow: {a.curve_allow} is not a directory")
 
     def start(self, ctx: Any) -> None:
-        """Start a ZAP authenticator when the options ask for checks."""
+        """Start a ZAP handler when the options need one: an authenticator for
+        --plain-auth/--curve-allow, or an accept-everyone handler for a bare --plain-server
+        (libzmq 4.0 accepts PLAIN without a handler, libzmq >= 4.3 refuses - this makes the
+        option mean the same on both)."""
         a = self.args
+        if a.plain_server and not self.passwords:
+            self.auth = _AcceptAll(self.zmq, ctx)
+            return
         if not (self.passwords or a.curve_allow):
             return
         thread = importlib.import_module(self.zmq.__name__ + ".auth.thread")
@@ -336,6 +342,40 @@ class Security:
         if self.auth is not None:
             self.auth.stop()
             self.auth = None
+
+
+class _AcceptAll:
+    """A ZAP handler (RFC 27) that accepts every request, on a thread of its own."""
+
+    def __init__(self, zmq: Any, ctx: Any) -> None:
+        import threading
+
+        self.zmq = zmq
+        self.sock = ctx.socket(zmq.REP)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.bind("inproc://zeromq.zap.01")
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="purezmq-cli-zap", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        zmq = self.zmq
+        try:
+            while not self.stopping.is_set():
+                if not self.sock.poll(100):
+                    continue
+                request = self.sock.recv_multipart()
+                version, request_id = request[0], request[1]
+                user = request[6] if len(request) > 6 and request[5] == b"PLAIN" else b""
+                self.sock.send_multipart([version, request_id, b"200", b"OK", user, b""])
+        except zmq.ZMQError:
+            pass  # context terminated under us
+        finally:
+            self.sock.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
 
 
 # -- endpoints -------------------------------------------------------------------------------

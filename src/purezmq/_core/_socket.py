@@ -191,6 +191,12 @@ class SocketBase:
     # -- commands from other threads ----------------------------------------------------
     def _post(self, kind: int, link: Any) -> None:
         self._cmds.append((kind, link))
+        if self._closed:
+            # Nobody will call into a closed socket again: settle it here (a late attach
+            # is refused, so its session can finish and term() does not wait forever).
+            with self._lock:
+                if self._cmds:
+                    self._process_cmds()
         self._notify()
 
     def _notify(self) -> None:
@@ -631,8 +637,14 @@ class SocketBase:
         if session is None:
             return None
         engine = session.engine
-        if engine is None or engine.dead or not engine._direct_ok:
-            return None
+        if (
+            engine is None
+            or engine.dead
+            or not engine._direct_ok
+            or engine._stash
+            or not engine._reading
+        ):
+            return None  # the I/O thread has work to do on it first
         return engine
 
     def _poll_wait(self, engine: Any, deadline: Optional[float]) -> bool:
@@ -865,6 +877,19 @@ class SocketBase:
         """Drop a connect() (or bind) endpoint; queued messages still go out within LINGER."""
         self._term_endpoint(addr)
 
+    def _stop_listener(self, listener: Any) -> None:
+        """Close a listener and the connections it accepted (within linger); lock held."""
+        listener.release_path()
+        listener.io.post(listener.close)
+        routing = self._routing
+        for session in listener.sessions():
+            link = session.socket_link
+            if link is not None:
+                routing.link_ended(link)
+                link.close()
+                link.inp.drain()
+            session.io.post(session.socket_stop)
+
     def _term_endpoint(self, addr: str) -> None:
         ep = parse_endpoint(addr)
         with self._lock:
@@ -885,16 +910,7 @@ class SocketBase:
                 if x is None:
                     continue
                 if isinstance(x, AcceptListener):
-                    x.release_path()
-                    x.io.post(x.close)
-                    # libzmq closes the connections the listener accepted, within linger.
-                    for session in x.sessions():
-                        link = session.socket_link
-                        if link is not None:
-                            routing.link_ended(link)
-                            link.close()
-                            link.inp.drain()
-                        session.io.post(session.socket_stop)
+                    self._stop_listener(x)
                 elif isinstance(x, Link):
                     self._terminate_link(x)
                 else:
@@ -935,8 +951,7 @@ class SocketBase:
             for items in self._endpoints.values():
                 for x in items:
                     if isinstance(x, AcceptListener):
-                        x.release_path()
-                        x.io.post(x.close)
+                        self._stop_listener(x)
                         listener_ios.add(x.io)
                     elif isinstance(x, Link):
                         x.close()

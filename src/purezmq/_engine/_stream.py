@@ -279,8 +279,23 @@ class StreamEngine:
             dec = self._decoder
             if link is None or dec is None or not self._direct_ok:
                 return False
-            if hasattr(dec, "body_buffer") and dec.body_buffer() is not None:
-                return False
+            buf = dec.body_buffer() if hasattr(dec, "body_buffer") else None
+            if buf is not None:
+                # The rest of a large frame: straight into its buffer.
+                try:
+                    n = self.sock.recv_into(buf)
+                except (BlockingIOError, InterruptedError):
+                    return False
+                except OSError:
+                    self.io.post(self.on_readable)
+                    return False
+                if not n:
+                    self.io.post(self.on_readable)
+                    return False
+                msgs = dec.body_received(n)
+                if msgs:
+                    self._deliver_direct(link, msgs)
+                return True
             try:
                 data = self.sock.recv(self._rsize)
             except (BlockingIOError, InterruptedError):
@@ -300,13 +315,16 @@ class StreamEngine:
                     self.io.post(self.close, exc)
                     return False
             if msgs:
-                n = link.out.write_many(msgs)
-                if n < len(msgs):
-                    self._stash = msgs[n:]
-                    self.io.post(self._pause_if_stashed)
+                self._deliver_direct(link, msgs)
             return True
         finally:
             self._rlock.release()
+
+    def _deliver_direct(self, link: Link, msgs: List[Any]) -> None:
+        n = link.out.write_many(msgs)
+        if n < len(msgs):
+            self._stash = msgs[n:]
+            self.io.post(self._pause_if_stashed)
 
     def _pause_if_stashed(self) -> None:
         with self._rlock:
@@ -774,6 +792,9 @@ class Session:
 
     def engine_drained(self, engine: StreamEngine) -> None:
         """The socket closed its end and everything it queued is on the wire."""
+        # Our own close, not a disconnection: no DISCONNECTED event (libzmq raises none).
+        # The socket's close request may still be on its way to _socket_closed.
+        self.closing = True
         engine.close()
 
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:

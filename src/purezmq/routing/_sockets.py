@@ -457,6 +457,13 @@ class Stream(Router):
             self._dropping = False
             return
         link.out.force_write([msg[1]])  # exactly one data frame per id; MORE is ignored
+        # libzmq ends a STREAM message after its data frame, so the frames of one
+        # send_multipart([id1, data1, id2, data2, ...]) are routed pair by pair (an unknown
+        # id or a full pipe drops that pair: the send has already been admitted).
+        for i in range(2, len(msg) - 1, 2):
+            other = self.by_id.get(bytes(msg[i]))
+            if other is not None and not other.peer_closed:
+                other.out.write([msg[i + 1]])
 
 
 ROUTING_TYPES: Dict[int, type] = {

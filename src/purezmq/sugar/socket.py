@@ -8,6 +8,7 @@ import operator as _operator
 import pickle
 import random
 import warnings
+import weakref
 from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
 
 from .. import constants
@@ -91,8 +92,9 @@ class Socket(AttributeSetter):
         shadow: Any = 0,
         copy_threshold: Optional[int] = None,
     ) -> None:
-        if isinstance(ctx_or_socket, Socket) and not socket_type:
-            raise NotImplementedError("purezmq sockets cannot be shadowed by address")
+        if shadow or (isinstance(ctx_or_socket, Socket) and not socket_type):
+            self._init_shadow(shadow or ctx_or_socket)
+            return
         if ctx_or_socket is None:
             raise TypeError("context must be specified")
         try:
@@ -109,10 +111,15 @@ class Socket(AttributeSetter):
             copy_threshold = purezmq.COPY_THRESHOLD
         core = SocketBase(ctx, socket_type, copy_threshold)
         ctx._socket_opened(core)
+        _cores[id(core)] = core
+        self._adopt(core, copy_threshold)
+
+    def _adopt(self, core: SocketBase, copy_threshold: int) -> None:
         d = self.__dict__
         d["_core"] = core
-        d["context"] = ctx
+        d["context"] = core.context
         d["copy_threshold"] = copy_threshold
+        socket_type = core._type
         cls = type(self)
         if cls.send is Socket.send:
             d["send"] = core.send
@@ -149,15 +156,30 @@ class Socket(AttributeSetter):
 
     __deepcopy__ = __copy__
 
+    def _init_shadow(self, original: Any) -> None:
+        """A second Socket object for the same socket (pyzmq's shadow): it shares the
+        socket, and does not close it when garbage-collected."""
+        if isinstance(original, Socket):
+            core = original._core
+        elif isinstance(original, SocketBase):
+            core = original
+        else:
+            try:
+                core = _cores[_operator.index(original)]
+            except (KeyError, TypeError):
+                raise ValueError(f"no purezmq socket at address {original!r}") from None
+        self.__dict__["_shadow"] = True
+        self._adopt(core, core.copy_threshold)
+
     @classmethod
     def shadow(cls, address: Any) -> "Socket":
-        if isinstance(address, Socket):
-            return address
-        raise NotImplementedError("purezmq sockets cannot be shadowed by address")
+        """A Socket of this class for an existing socket (object or ``underlying``)."""
+        return cls(shadow=address)
 
     @property
     def underlying(self) -> int:
-        return id(self)
+        """The socket's identity: what ``Socket.shadow()`` accepts."""
+        return id(self._core)
 
     @property
     def socket_type(self) -> int:
@@ -229,7 +251,7 @@ class Socket(AttributeSetter):
 
     def __del__(self) -> None:
         core = self.__dict__.get("_core")
-        if core is not None and not core.closed:
+        if core is not None and not core.closed and not self.__dict__.get("_shadow"):
             if not _exiting[0]:
                 warnings.warn(f"Unclosed socket {self}", ResourceWarning, stacklevel=2)
             try:
@@ -495,6 +517,9 @@ class Socket(AttributeSetter):
         self._monitor_socket = None
         self.monitor(None, 0)
 
+
+#: Live socket cores by ``underlying`` address, for Socket.shadow(address).
+_cores: "weakref.WeakValueDictionary[int, SocketBase]" = weakref.WeakValueDictionary()
 
 #: Set at interpreter exit: finalisers then close quietly.
 _exiting = [False]
