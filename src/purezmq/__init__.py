@@ -40,6 +40,7 @@ from .sugar import (
     zmq_version_info,
 )
 from .sugar.stopwatch import Stopwatch
+from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
 from .sugar.tracker import _finished as _finished_tracker_factory
 from .sugar.version import __version__
 
@@ -49,8 +50,6 @@ PYZMQ_DRAFT_API = False
 SyncContext = Context
 SyncSocket = Socket
 _FINISHED_TRACKER = _finished_tracker_factory()
-
-from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
 
 _CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False,
                  "curve": HAVE_CURVE, "gssapi": False, "draft": False}
@@ -114,4 +113,4 @@ __all__ = [
     "zmq_poll",
 ] + list(constants.__all__)
 
-from . import backend  # noqa: E402  (pyzmq exposes zmq.backend after import zmq)
+from . import backend  # noqa: E402,F401  (pyzmq exposes zmq.backend after import zmq)
