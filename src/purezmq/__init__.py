@@ -40,9 +40,9 @@ from .sugar import (
     zmq_version_info,
 )
 from .sugar.stopwatch import Stopwatch
-from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
 from .sugar.tracker import _finished as _finished_tracker_factory
 from .sugar.version import __version__
+from .zmtp._curve import HAVE_CURVE, curve_keypair, curve_public
 
 COPY_THRESHOLD = 65536
 DRAFT_API = False
