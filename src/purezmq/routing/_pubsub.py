@@ -30,8 +30,8 @@ from typing import Any, Callable, List, Optional
 from .._pipe import DELIMITER, RESYNC, Link
 from ..constants import ENOTSUP
 from ..error import _raise
-from ._sockets import Message, Routing
 from ..zmtp._frames import ZEROCOPY_MIN, encode_wire
+from ._sockets import Message, Routing
 from ._trie import SubscriberMap, SubscriptionSet
 
 
