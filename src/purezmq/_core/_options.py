@@ -70,7 +70,9 @@ def parse_accept_filter(v: bytes) -> Any:
         raise _einval()
     try:
         text = v.decode("ascii")
-        addr, _, bits = text.partition("/")
+        addr, slash, bits = text.partition("/")
+        if slash and not bits:
+            raise ValueError(text)
         ip = ipaddress.ip_address(addr)
         prefix = int(bits) if bits else ip.max_prefixlen
         if not 0 <= prefix <= ip.max_prefixlen or (bits and not bits.isdigit()):

@@ -161,32 +161,33 @@ class SocketBase:
     def __init__(self, context: Any, socket_type: int, copy_threshold: int = 65536) -> None:
         if socket_type not in ROUTING_TYPES:
             raise ZMQError(_errno.EINVAL)
-        object.__setattr__(self, "_lock", threading.Lock())
-        d = self.__dict__
-        d["context"] = context
-        d["_opts"] = Options(socket_type, context._ipv6)
-        routing = ROUTING_TYPES[socket_type](d["_opts"], _rng)
+        self._lock = threading.Lock()
+        self.context = context
+        self._opts = Options(socket_type, context._ipv6)
+        routing = ROUTING_TYPES[socket_type](self._opts, _rng)
         routing.terminate = self._terminate_link
-        d["_routing"] = routing
-        d["_type"] = socket_type
-        d["_cmds"] = deque()
-        d["_wake_cond"] = threading.Condition(threading.Lock())
-        d["_nwaiters"] = 0
-        d["_st"] = _State()
-        d["_terminated"] = False
-        d["_fd_signal"] = None
-        d["_endpoints"] = {}
-        d["_inproc_bound"] = []
-        d["_sessions"] = set()
-        d["_monitor"] = None
-        d["_closed"] = False
-        d["_io_rr"] = 0
-        d["copy_threshold"] = copy_threshold
-        d["_watchers"] = ()
-        d["_pollwaiters"] = 0
-        d["_waitsig"] = None
+        self._routing = routing
+        self._type = socket_type
+        self._cmds = deque()
+        self._wake_cond = threading.Condition(threading.Lock())
+        self._nwaiters = 0
+        self._st = _State()
+        self._terminated = False
+        self._fd_signal = None
+        self._endpoints = {}
+        self._inproc_bound = []
+        self._sessions = set()
+        self._monitor = None
+        self._closed = False
+        self._io_rr = 0
+        self.copy_threshold = copy_threshold
+        self._watchers = ()
+        self._pollwaiters = 0
+        self._waitsig = None
         #: When a connection of this socket last wrote from the sending thread (try_direct).
-        d["_last_direct"] = 0.0
+        self._last_direct = 0.0
+        #: True in the copy of this socket held by a fork()ed child (see _forked_child).
+        self._forked = False
 
     # -- commands from other threads ----------------------------------------------------
     def _post(self, kind: int, link: Any) -> None:
@@ -219,12 +220,12 @@ class SocketBase:
         """Call ``fn()`` (from any thread, must not block) whenever the socket's state may
         have changed: the hook event-loop integrations (purezmq.asyncio) wake up from."""
         with self._wake_cond:
-            self.__dict__["_watchers"] = self._watchers + (fn,)
+            self._watchers = self._watchers + (fn,)
 
     def remove_watcher(self, fn: Any) -> None:
         with self._wake_cond:
             # == rather than is: a bound method is a new object at every attribute access.
-            self.__dict__["_watchers"] = tuple(w for w in self._watchers if w != fn)
+            self._watchers = tuple(w for w in self._watchers if w != fn)
 
     def link_readable(self, link: Link) -> None:
         self._post(_IN, link)
@@ -278,8 +279,8 @@ class SocketBase:
 
     def _on_attached(self, link: Link) -> None:
         """Per-peer actions on attach: PROBE_ROUTER queues an empty message to it."""
-        if self._opts.probe_router:
-            link.out.force_write([b""])
+        if self._opts.probe_router and link.data is None:
+            link.out.force_write([b""])  # (a tcp/ipc session queued its probe already)
 
     def _terminate_link(self, link: Link) -> None:
         """Close a link from our side and forget it (lock held)."""
@@ -314,7 +315,7 @@ class SocketBase:
     def _interrupt(self) -> None:
         """Context shutdown: every blocking call raises ContextTerminated."""
         with self._wake_cond:
-            self.__dict__["_terminated"] = True
+            self._terminated = True
             self._st.dead = True
         self._notify()
 
@@ -330,9 +331,8 @@ class SocketBase:
         Its connections belong to the parent; the child's I/O threads do not exist. Every
         call raises ContextTerminated and close() just forgets the socket.
         """
-        d = self.__dict__
-        d["_forked"] = True
-        d["_terminated"] = True
+        self._forked = True
+        self._terminated = True
         self._st.dead = True
 
     # -- send ---------------------------------------------------------------------------
@@ -363,7 +363,7 @@ class SocketBase:
                     return tracker
             else:
                 tx.append(data)
-                if flags & 2:
+                if flags & 2 and len(tx) != self._routing.frames_per_message:
                     return tracker
                 st.tx = None
                 if st.tx_holders is not None:
@@ -496,7 +496,7 @@ class SocketBase:
                     tx.append(data)
                     if holder is not None:
                         st.tx_holders = (st.tx_holders or []) + [holder]
-                    if not more:
+                    if not more or len(tx) == routing.frames_per_message:
                         st.tx = None
                         routing.end(self._tracked(tx) if st.tx_holders is not None else tx)
                     return tracker
@@ -655,9 +655,9 @@ class SocketBase:
                 return True
             sig = self._waitsig
             if sig is None:
-                sig = self.__dict__["_waitsig"] = _FdSignal()
+                sig = self._waitsig = _FdSignal()
             sig.clear()
-            self.__dict__["_pollwaiters"] = self._pollwaiters + 1
+            self._pollwaiters = self._pollwaiters + 1
         try:
             if deadline is None:
                 timeout = None
@@ -683,7 +683,7 @@ class SocketBase:
             return True
         finally:
             with cond:
-                self.__dict__["_pollwaiters"] = self._pollwaiters - 1
+                self._pollwaiters = self._pollwaiters - 1
 
     @property
     def _rcvmore(self) -> int:
@@ -720,7 +720,10 @@ class SocketBase:
             if not value:
                 opts.accept_filters = ()
             else:
-                opts.accept_filters = opts.accept_filters + (parse_accept_filter(value),)
+                net = parse_accept_filter(value)
+                if net.version == 6 and not opts.ipv6:
+                    raise ZMQError(_errno.EINVAL)  # an IPv6 filter needs IPV6 (libzmq)
+                opts.accept_filters = opts.accept_filters + (net,)
             return
         # The security state machine of libzmq 4.0 (reference §2): the last call wins.
         if attr in ("plain_server", "curve_server"):
@@ -771,7 +774,7 @@ class SocketBase:
         if attr == "fd":
             sig = self._fd_signal
             if sig is None:
-                sig = self.__dict__["_fd_signal"] = _FdSignal()
+                sig = self._fd_signal = _FdSignal()
                 sig.set()
             return sig.rfd
         if attr == "plain_server":
@@ -928,16 +931,16 @@ class SocketBase:
 
     def close(self, linger: Optional[int] = None) -> None:
         """Close the socket; queued messages still go out within LINGER (ms, -1 = forever)."""
-        if self.__dict__.get("_forked"):
+        if self._forked:
             # In a fork()ed child: the connections are the parent's; leave them alone.
-            self.__dict__["_closed"] = True
+            self._closed = True
             return
         with self._lock:
             if self._closed:
                 return
             if linger is not None:
                 self._opts.linger = -1 if linger < 0 else int(linger)
-            self.__dict__["_closed"] = True
+            self._closed = True
             self._st.dead = True
             if self._cmds:
                 self._process_cmds()
@@ -997,6 +1000,8 @@ class SocketBase:
                 self._check_usable()
             self._stop_monitor()
             return
+        if isinstance(addr, bytes):
+            addr = addr.decode("utf-8")
         if not isinstance(addr, str):
             raise TypeError(f"expected str, got {addr!r}")
         ep = parse_endpoint(addr)
@@ -1007,19 +1012,19 @@ class SocketBase:
         self._stop_monitor()
         pair = SocketBase(self.context, 0)  # PAIR, never registered: it never blocks
         pair._opts.linger = 0
-        pair._opts.sndhwm = 0  # events queue until read (the reader's RCVHWM still bounds)
+        # Events queue up to the default HWM (plus the reader's RCVHWM), then are dropped.
         try:
             pair.bind(addr)
         except ZMQError:
             pair.close()
             raise
-        self.__dict__["_monitor"] = (pair, int(events))
+        self._monitor = (pair, int(events))
 
     def _stop_monitor(self) -> None:
         mon = self._monitor
         if mon is None:
             return
-        self.__dict__["_monitor"] = None
+        self._monitor = None
         pair, events = mon
         if events & EVENT_MONITOR_STOPPED:
             self._send_event(pair, EVENT_MONITOR_STOPPED, 0, "")

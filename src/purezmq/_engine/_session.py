@@ -65,7 +65,12 @@ def _make_pair(session: Session) -> Link:
     s_end, e_end = Link.pair(opts.sndhwm, opts.rcvhwm, conflating(opts))
     e_end.owner = session
     s_end.endpoint = session.endpoint
+    s_end.data = session
     session.link = e_end
+    if getattr(opts, "probe_router", 0):
+        # PROBE_ROUTER: the empty message goes out as soon as the connection is up, without
+        # waiting for the application to call into the socket (libzmq queues it at once).
+        s_end.out.force_write([b""])
     return s_end
 
 

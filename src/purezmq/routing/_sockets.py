@@ -36,6 +36,8 @@ class Routing:
 
     #: True for types whose ZMQ_EVENTS always include POLLOUT.
     always_writable = False
+    #: STREAM: a message is exactly [id, data], whatever MORE says on the data frame.
+    frames_per_message = 0
 
     def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
         self.options = options
@@ -423,6 +425,8 @@ class Stream(Router):
     (EHOSTUNREACH for an unknown id, EAGAIN when that peer's pipe is full). An empty data
     frame closes that connection (the engine does it once earlier data is written).
     """
+
+    frames_per_message = 2
 
     def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
         super().__init__(options, rng)
