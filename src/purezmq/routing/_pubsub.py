@@ -260,6 +260,8 @@ class Sub(Routing):
     def recv(self) -> Optional[Message]:
         filters = self.filters
         recv = self.fq.recv
+        if b"" in filters.topics:
+            return recv()  # subscribed to everything: nothing to filter
         while True:
             msg = recv()
             if msg is None:
