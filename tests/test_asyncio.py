@@ -68,6 +68,14 @@ def kind(request):
     return request.param
 
 
+@pytest.fixture(params=["direct", "no-direct"])
+def direct(request, monkeypatch):
+    """Run a test with and without the direct read of a single tcp/ipc peer."""
+    if request.param == "no-direct":
+        monkeypatch.setattr(zaio._Waiters, "direct_read", False)
+    return request.param == "direct"
+
+
 @pytest.fixture
 def actx():
     c = zaio.Context()
@@ -81,7 +89,7 @@ _n = [0]
 def pair(
     ctx: Any, t1: int = zmq.PUSH, t2: int = zmq.PULL, transport: str = "inproc"
 ) -> Tuple[Any, Any]:
-    """Two sockets of ``ctx``: the first binds, the second connects."""
+    """Two sockets of ``ctx``: the first binds, the second connects (inproc, tcp, ipc)."""
     a, b = ctx.socket(t1), ctx.socket(t2)
     for s in (a, b):
         s.linger = 0
@@ -90,7 +98,7 @@ def pair(
         ep = f"inproc://aio-{os.getpid()}-{_n[0]}"
         a.bind(ep)
     else:
-        a.bind("tcp://127.0.0.1:*")
+        a.bind("tcp://127.0.0.1:*" if transport == "tcp" else "ipc://*")
         ep = a.last_endpoint.decode()
     b.connect(ep)
     return a, b
@@ -132,6 +140,10 @@ def test_context_over_sync_context():
     """Context(sync) / Context(shadow=sync) / Context.shadow(...): the same context,
     asyncio sockets."""
     ctx = zmq.Context()
+    # (kept alive: a shadow collected as part of a reference cycle destroys the shared
+    # context -- its finaliser's WeakSet check fails once the GC has cleared the weakref;
+    # a bug of sugar/context.py, reported, not what this test is about)
+    shadows = []
     try:
         for actx in (
             zaio.Context(ctx),
@@ -139,6 +151,7 @@ def test_context_over_sync_context():
             zaio.Context.shadow(ctx),
             zaio.Context.shadow(ctx.underlying),
         ):
+            shadows.append(actx)
             assert isinstance(actx, zaio.Context)
             s = actx.socket(zmq.PULL)
             assert isinstance(s, zaio.Socket)
@@ -459,8 +472,9 @@ def test_send_errors_in_future(actx):
     run(main())
 
 
-def test_req_rep_tcp(actx, kind):
-    rep, req = pair(actx, zmq.REP, zmq.REQ, "tcp")
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_req_rep_tcp(actx, kind, direct, transport):
+    rep, req = pair(actx, zmq.REP, zmq.REQ, transport)
 
     async def serve():
         while True:
@@ -471,7 +485,10 @@ def test_req_rep_tcp(actx, kind):
         task = asyncio.ensure_future(serve())
         for i in range(50):
             await req.send_multipart([b"%d" % i, b"x" * i])
-            assert await req.recv_multipart() == [b"x" * i, b"%d" % i]
+            f = req.recv_multipart()
+            if i:  # connected: the reply is read on the loop's thread (if enabled)
+                assert (req._aio.dengine is not None) == (direct and not f.done())
+            assert await f == [b"x" * i, b"%d" % i]
         with pytest.raises(zmq.ZMQError) as e:
             await req.recv()  # REQ must send first
         assert e.value.errno == zmq.EFSM
@@ -529,7 +546,7 @@ def test_thousands_of_concurrent_recvs_served_in_order(actx, kind, n):
 
 
 @pytest.mark.parametrize("transport", ["inproc", "tcp"])
-def test_concurrent_recvs_woken_from_other_threads(actx, kind, transport):
+def test_concurrent_recvs_woken_from_other_threads(actx, kind, transport, direct):
     """A sync sender thread (and, over tcp, the I/O thread) fills the pipe while 2000
     awaiters wait; every third awaiter is cancelled first. Nothing is lost, nothing is
     delivered twice, and the live awaiters are served in order."""
@@ -567,7 +584,7 @@ def test_concurrent_recvs_woken_from_other_threads(actx, kind, transport):
 
 
 @pytest.mark.parametrize("transport", ["inproc", "tcp"])
-def test_cancellation_mid_traffic_loses_nothing(actx, kind, transport):
+def test_cancellation_mid_traffic_loses_nothing(actx, kind, transport, direct):
     """Batches of receives, some cancelled at random moments, while multipart messages
     stream in from another thread: every message arrives exactly once, whole, in order."""
     n = 1500
@@ -887,6 +904,342 @@ def test_term_while_awaited(kind):
     assert ctx.closed
 
 
+# -- the direct read of a single tcp/ipc peer ----------------------------------------------------
+# While a receive waits on a socket whose only peer is a tcp/ipc connection, the loop reads
+# that connection itself (add_reader on a duplicate of its descriptor; the I/O thread steps
+# aside through app_wait) instead of waiting for the I/O thread to read it and wake the loop.
+async def _warm(push: Any, pull: Any) -> Any:
+    """One message through, so the connection is up; returns pull's engine."""
+    await push.send(b"warm")
+    assert await pull.recv() == b"warm"
+    engine = pull._core._direct_engine()
+    assert engine is not None
+    return engine
+
+
+def _count_direct_reads(engine: Any) -> List[int]:
+    """[calls, calls that delivered] of engine.read_direct from now on."""
+    counts = [0, 0]
+    real = engine.read_direct
+
+    def counting() -> bool:
+        counts[0] += 1
+        ok = real()
+        counts[1] += ok
+        return ok
+
+    engine.read_direct = counting
+    return counts
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_direct_read_single_peer(actx, kind, transport):
+    push, pull = pair(actx, zmq.PUSH, zmq.PULL, transport)
+
+    async def main():
+        engine = await _warm(push, pull)
+        counts = _count_direct_reads(engine)
+        io_reads = [0]
+        real_read = engine._read_locked
+
+        def io_read():  # the I/O thread reading the connection
+            io_reads[0] += 1
+            real_read()
+
+        engine._read_locked = io_read
+        for i in range(30):
+            f = pull.recv() if i % 2 else pull.recv_multipart()
+            assert not f.done()
+            w = pull._aio
+            assert w.dengine is engine and engine._app_waiting
+            assert w.dsock.fileno() != engine.fd  # our own duplicate is registered
+            await push.send(b"%d" % i)
+            assert await f == (b"%d" % i if i % 2 else [b"%d" % i])
+        assert counts[1] >= 30  # every message was read by the loop itself,
+        assert io_reads[0] == 0  # none by the I/O thread (no thread hand-off)
+        # Nothing waits any more: within one loop iteration the I/O thread reads again.
+        await asyncio.sleep(0)
+        assert pull._aio.dengine is None and not engine._app_waiting
+        n = counts[0]
+        await push.send(b"late")
+        assert await pull.poll(2000) == zmq.POLLIN  # read and delivered by the I/O thread
+        assert counts[0] == n and io_reads[0] > 0
+        assert await pull.recv() == b"late"
+
+    run(main(), kind)
+
+
+def test_direct_read_cancel_gives_the_descriptor_back(actx, kind):
+    push, pull = pair(actx, zmq.PUSH, zmq.PULL, "tcp")
+    pull.rcvtimeo = 50
+
+    async def main():
+        engine = await _warm(push, pull)
+        f = pull.recv()
+        assert engine._app_waiting and pull._aio.dengine is engine
+        dsocks = [pull._aio.dsock]
+        f.cancel()
+        await asyncio.sleep(0)
+        assert not engine._app_waiting and pull._aio.dengine is None
+        assert dsocks[0].fileno() == -1  # our duplicate is closed
+        # The I/O thread reads it now, with no receive waiting.
+        await push.send(b"x")
+        assert await pull.poll(2000) == zmq.POLLIN
+        assert await pull.recv() == b"x"
+        # RCVTIMEO expiring while the reader is registered gives it back too.
+        f = pull.recv()
+        dsocks.append(pull._aio.dsock)
+        with pytest.raises(zmq.Again):
+            await f
+        await asyncio.sleep(0)
+        assert not engine._app_waiting and pull._aio.dengine is None
+        assert dsocks[1] is not None and dsocks[1].fileno() == -1
+        # So does a receive completed while the task then awaits something else.
+        f = pull.recv()
+        await push.send(b"y")
+        assert await f == b"y"
+        await asyncio.sleep(0)
+        assert not engine._app_waiting and pull._aio.dengine is None
+
+    run(main(), kind)
+
+
+def test_direct_read_engine_replaced_on_reconnect(actx, kind):
+    push = actx.socket(zmq.PUSH)
+    pull = actx.socket(zmq.PULL)
+    push.linger = pull.linger = 0
+    pull.reconnect_ivl = 20
+    port = push.bind_to_random_port("tcp://127.0.0.1")
+    pull.connect(f"tcp://127.0.0.1:{port}")
+
+    async def main():
+        old = await _warm(push, pull)
+        f = pull.recv()
+        assert pull._aio.dengine is old and old._app_waiting
+        old_dsock = pull._aio.dsock
+        push.close()  # the connection goes; pull reconnects to whoever binds next
+        push2 = actx.socket(zmq.PUSH)
+        push2.linger = 0
+        deadline = time.monotonic() + 2
+        while True:
+            try:
+                push2.bind(f"tcp://127.0.0.1:{port}")
+                break
+            except zmq.ZMQError:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.01)
+        await push2.send(b"after")  # waits for the reconnection
+        assert await f == b"after"
+        assert old.dead and not old._app_waiting and old_dsock.fileno() == -1
+        f = pull.recv()
+        new = pull._aio.dengine
+        assert new is not None and new is not old and not new.dead and new._app_waiting
+        new_dsock = pull._aio.dsock
+        await push2.send(b"again")
+        assert await f == b"again"
+        await asyncio.sleep(0)
+        assert pull._aio.dengine is None and new_dsock.fileno() == -1
+        push2.close()
+
+    run(main(), kind)
+
+
+def test_direct_read_peer_closes_while_awaited(actx, kind):
+    pull, push = pair(actx, zmq.PULL, zmq.PUSH, "tcp")  # pull binds: its session dies too
+    ep = pull.last_endpoint.decode()
+
+    async def main():
+        engine = await _warm(push, pull)
+        f = pull.recv()
+        dsock = pull._aio.dsock
+        push.close()
+        t0 = time.thread_time()
+        done, _ = await asyncio.wait([f], timeout=0.3)
+        assert not done  # a PULL waits for the next peer
+        cpu = time.thread_time() - t0
+        assert cpu < 0.1, f"{cpu:.3f} s of CPU: spinning on a closed connection?"
+        assert engine.dead and not engine._app_waiting
+        assert pull._aio.dengine is None and dsock.fileno() == -1
+        push2 = actx.socket(zmq.PUSH)
+        push2.linger = 0
+        push2.connect(ep)
+        await push2.send(b"next peer")
+        assert await f == b"next peer"
+        push2.close()
+
+    run(main(), kind)
+
+
+def test_direct_read_connection_closed_before_the_loop_polls(actx, kind):
+    """The I/O thread closes the connection between add_reader and the loop's next poll
+    (uvloop aborts the process if a registered descriptor is closed then: we register a
+    duplicate of our own)."""
+    push, pull = pair(actx, zmq.PUSH, zmq.PULL, "tcp")  # pull connects: it reconnects
+    pull.reconnect_ivl = 20
+
+    async def main():
+        engine = await _warm(push, pull)
+        mon = push.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_SUCCEEDED)
+        f = pull.recv()
+        assert pull._aio.dengine is engine
+        closed = threading.Event()
+
+        def close_it():
+            engine.close(EOFError("test"))
+            closed.set()
+
+        engine.io.post(close_it)
+        assert closed.wait(2)  # without letting the loop run
+        # push must have dropped the old connection and taken the new one before sending
+        # (else the message goes to the old one, lost with it, as with libzmq)
+        events = []
+        while zmq.EVENT_HANDSHAKE_SUCCEEDED not in events:
+            events.append((await recv_monitor_message(mon))["event"])
+            events = events if zmq.EVENT_DISCONNECTED in events else []
+        push.disable_monitor()
+        mon.close()
+        await push.send(b"after reconnect")
+        assert await f == b"after reconnect"
+        assert pull._aio.dengine is None or pull._aio.dengine is not engine
+
+    run(main(), kind)
+
+
+def test_direct_read_ends_the_connection_when_the_loop_is_stopped(actx, kind):
+    """Our duplicate descriptor must not keep a connection open that its engine closed
+    while the loop is not running: the peer sees the disconnection at once."""
+    push, pull = pair(actx, zmq.PUSH, zmq.PULL, "tcp")
+    mon = push.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+    loop = new_loop(kind)
+    try:
+        engine = loop.run_until_complete(asyncio.wait_for(_warm(push, pull), TIMEOUT))
+
+        async def start():
+            return pull.recv()
+
+        f = loop.run_until_complete(start())  # left pending, loop stopped
+        assert pull._aio.dengine is engine
+        engine.io.post(engine.close, EOFError("test"))
+        smon = zmq.Socket.shadow(mon.underlying)
+        smon.rcvtimeo = 2000
+        ev = recv_monitor_message(smon)
+        assert ev["event"] == zmq.EVENT_DISCONNECTED
+        assert not f.done()
+    finally:
+        for t in asyncio.all_tasks(loop):
+            t.cancel()
+        loop.close()
+    mon.close()
+
+    async def again():
+        # The socket moves to a new loop: what was armed on the closed one is dropped.
+        await push.send(b"new loop")
+        assert await pull.recv() == b"new loop"
+
+    run(again(), kind)
+
+
+def test_direct_read_second_peer(actx, kind):
+    pull, push = pair(actx, zmq.PULL, zmq.PUSH, "tcp")
+    ep = pull.last_endpoint.decode()
+
+    async def main():
+        engine = await _warm(push, pull)
+        f = pull.recv()
+        assert pull._aio.dengine is engine
+        push2 = actx.socket(zmq.PUSH)
+        push2.linger = 0
+        push2.connect(ep)
+        await push2.send(b"from 2")
+        assert await f == b"from 2"
+        # Two peers: the I/O thread reads both.
+        f = pull.recv()
+        assert pull._aio.dengine is None and not engine._app_waiting
+        await push.send(b"from 1")
+        assert await f == b"from 1"
+        push2.close()
+
+    run(main(), kind)
+
+
+def test_direct_read_many_sockets(actx, kind):
+    n = 16
+    pairs = [pair(actx, zmq.PUSH, zmq.PULL, "tcp" if i % 2 else "ipc") for i in range(n)]
+
+    async def main():
+        for push, pull in pairs:
+            await _warm(push, pull)
+        dsocks = []
+        for r in range(5):
+            futs = [pull.recv_multipart() for _, pull in pairs]
+            engines = [pull._aio.dengine for _, pull in pairs]
+            dsocks += [pull._aio.dsock for _, pull in pairs]
+            assert all(e is not None and e._app_waiting for e in engines)
+            assert len(set(map(id, engines))) == n
+            for i in reversed(range(n)):
+                await pairs[i][0].send_multipart([b"%d" % r, b"%d" % i])
+            got = await asyncio.gather(*futs)
+            assert got == [[b"%d" % r, b"%d" % i] for i in range(n)]
+        await asyncio.sleep(0)
+        assert not any(e._app_waiting for e in engines)
+        assert all(pull._aio.dengine is None for _, pull in pairs)
+        assert all(d.fileno() == -1 for d in dsocks)
+
+    run(main(), kind)
+
+
+def test_direct_read_large_messages_and_back_pressure(actx, kind, direct):
+    """Large frames (read straight into their buffer) and a full inbound pipe (the rest
+    waits in the engine): the direct read hands over to the I/O thread and back, and every
+    message arrives once, whole, in order."""
+    pull = actx.socket(zmq.PULL)
+    pull.linger = 0
+    pull.rcvhwm = 4
+    pull.bind("tcp://127.0.0.1:*")
+    push = actx.socket(zmq.PUSH, socket_class=zmq.Socket)
+    push.linger = 0
+    push.sndtimeo = 3000
+    push.connect(pull.last_endpoint.decode())
+    sizes = [1, 300_000, 10, 2_000_000, 64, 70_000] * 10
+    payloads = [bytes([i % 251]) * size for i, size in enumerate(sizes)]
+
+    def sender():
+        for p in payloads:
+            push.send(p)
+
+    async def main():
+        t = threading.Thread(target=sender)
+        t.start()
+        got = []
+        for i in range(len(payloads)):
+            got.append(await pull.recv())
+            if i % 7 == 3:
+                await asyncio.sleep(0.005)  # fall behind: the pipe fills up
+        t.join()
+        return got
+
+    got = run(main(), kind, timeout=4.5)
+    assert [len(g) for g in got] == sizes
+    assert got == payloads
+    push.close()
+
+
+def test_direct_read_socket_closed_while_armed(actx, kind):
+    push, pull = pair(actx, zmq.PUSH, zmq.PULL, "tcp")
+
+    async def main():
+        engine = await _warm(push, pull)
+        f = pull.recv()
+        dsock = pull._aio.dsock
+        assert engine._app_waiting
+        pull.close()
+        assert f.cancelled()
+        assert pull._aio.dengine is None and dsock.fileno() == -1
+        assert not engine._app_waiting
+
+    run(main(), kind)
+
+
 # -- loops and wake-ups ---------------------------------------------------------------------------
 def test_multiple_loops(actx):
     a, b = pair(actx)
@@ -900,7 +1253,7 @@ def test_multiple_loops(actx):
         run(once(i))
 
 
-def test_no_busy_polling_and_no_fd(actx, kind):
+def test_no_busy_polling_and_no_fd(actx, kind, direct):
     """Waiting costs no CPU (nothing polls), and wake-ups never go through ZMQ_FD."""
     push, pull = pair(actx, transport="tcp")
 

@@ -12,7 +12,8 @@ Theory of operation
 pyzmq drives its asyncio sockets from the edge-triggered ``ZMQ_FD``: register the FD with
 the loop, and on every readiness re-read ``ZMQ_EVENTS``. That is the source of a family of
 lost-wake-up bugs (field lessons 28/29) and it needs ``add_reader``, which the Proactor loop
-lacks. purezmq has no such indirection: the socket core calls *watchers* (``add_watcher``)
+lacks (purezmq uses ``add_reader`` only for an optional fast path, the direct read below).
+purezmq has no such indirection: the socket core calls *watchers* (``add_watcher``)
 from whichever thread changed its state -- an I/O thread that filled an empty pipe, a peer
 socket's thread that drained a full one, ``close()``, context shutdown. A watcher here only
 does ``loop.call_soon_threadsafe(wake)`` (plain ``call_soon`` when the change happens on the
@@ -20,11 +21,13 @@ loop's own thread, e.g. an inproc peer on the same loop), coalesced so at most o
 scheduled per socket at a time. So wake-ups come straight from the engine; nothing polls.
 
 Each socket keeps FIFO queues of pending receives and sends (:class:`_Waiters`). An
-operation first tries the core with ``NOBLOCK`` when nobody is queued ahead of it; only if
-that says ``Again`` is it queued. A change notified between that attempt and the queueing
-found no waiter to wake, so every notification also counts in ``pokes``, and the queue is
-tried once more if the count moved. ``wake`` retries the queue heads until ``Again``: the
-contract is edge-triggered, so the retry loop runs to exhaustion before waiting again.
+operation first tries the core without blocking when nobody is queued ahead of it; only if
+that finds nothing is it queued (the receives say so with ``_EMPTY`` rather than raising
+``Again``, which would cost more than the rest of the attempt). A change notified between
+that attempt and the queueing found no waiter to wake, so every notification also counts in
+``pokes``, and the queue is tried once more if the count moved. ``wake`` retries the queue
+heads until one would block: the contract is edge-triggered, so the retry loop runs to
+exhaustion before waiting again.
 RCVTIMEO/SNDTIMEO deadlines share one loop timer per socket, armed for the earliest one.
 
 Guarantees, and why they hold:
@@ -42,11 +45,15 @@ Guarantees, and why they hold:
   terminated context fails them with ``ContextTerminated`` (pyzmq leaves them hanging).
 * RCVTIMEO/SNDTIMEO: the future fails with ``Again`` after that many ms.
 
-Ownership: the queues are touched only on the loop thread. The watcher reads two ``deque``
-lengths and two flags from other threads and never blocks. The core holds the watcher, and
-the watcher holds the private ``_Waiters`` only weakly (pending futures keep it alive), so
-the core never keeps a public socket alive: a forgotten socket is still garbage-collected
-and closed, as in pyzmq, and a dropped shadow unhooks itself.
+The queues, the operations they run and the direct read (the loop reading a single tcp/ipc
+peer's connection itself while a receive waits) live in :mod:`purezmq._asyncio_wait`.
+
+Ownership: the queues and the direct read's state are changed only on the loop thread. The
+watcher reads two ``deque`` lengths and a few flags from other threads and never blocks (at
+most it shuts down the direct read's duplicate descriptor, under ``lock``). The core holds
+the watcher, and the watcher holds the private ``_Waiters`` only weakly (pending futures
+keep it alive), so the core never keeps a public socket alive: a forgotten socket is still
+garbage-collected and closed, as in pyzmq, and a dropped shadow unhooks itself.
 
 Polling (``Socket.poll``, :class:`Poller`) lives in :mod:`purezmq._asyncio_poll`.
 """
@@ -57,16 +64,23 @@ import asyncio
 import json
 import pickle
 import selectors
-import threading
 import warnings
-import weakref
 from asyncio import Future, SelectorEventLoop  # noqa: F401 - pyzmq's module has these names
-from collections import deque
-from functools import partial
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import constants as _c
 from ._asyncio_poll import Poller, _get_running_loop, _loop_for_call, _PollWait
+from ._asyncio_wait import (
+    _EMPTY,
+    _Op,
+    _recv_into,
+    _recv_load,
+    _recv_multipart,
+    _recv_multipart_load,
+    _send_multipart,
+    _try_recv,
+    _Waiters,
+)
 from .error import Again, ZMQError
 from .sugar.context import Context as _SyncContext
 from .sugar.socket import Socket as _SyncSocket
@@ -83,272 +97,6 @@ _ENOTSOCK = int(_c.ENOTSOCK)
 class ProactorSelectorThreadWarning(RuntimeWarning):
     """pyzmq's warning about an extra selector thread under Proactor. purezmq sockets need no
     ``add_reader`` (only raw file descriptors in a Poller do), so it is never raised."""
-
-
-# -- the per-socket waiting machinery ------------------------------------------------------
-class _Op:
-    """One queued send or receive: ``fn(*args)`` performs it without blocking."""
-
-    __slots__ = ("fut", "fn", "args", "deadline", "state")
-
-    def __init__(self, fut: Any, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
-        self.fut = fut
-        self.fn = fn
-        self.args = args
-        #: loop.time() at which RCVTIMEO/SNDTIMEO fails it with Again (None: never)
-        self.deadline: Optional[float] = None
-        #: 0 queued; 1 queued but already done (counted in ``dead``); 2 out of the queue
-        self.state = 0
-
-
-def _weak_watcher(ref: "weakref.ref[_Waiters]", core: Any) -> Callable[[], None]:
-    def watcher() -> None:
-        w = ref()
-        if w is None:
-            core.remove_watcher(watcher)  # never called with the core's locks held
-        else:
-            w.notify()
-
-    return watcher
-
-
-class _Waiters:
-    """Pending sends and receives of one core socket, served on one event loop.
-
-    Timeouts share one loop timer per socket, armed for the earliest deadline (an
-    ``call_later`` per waiting operation costs more than the rest of the wait).
-    """
-
-    __slots__ = (
-        "core",
-        "loop",
-        "recv_q",
-        "send_q",
-        "scheduled",
-        "watching",
-        "dead",
-        "watcher",
-        "pokes",
-        "lock",
-        "timer",
-        "timer_at",
-        "__weakref__",
-    )
-
-    def __init__(self, core: Any) -> None:
-        self.core = core
-        # The core holds the watcher, the watcher holds us only weakly: a shadow socket that
-        # is dropped must not stay registered forever. (While operations are pending, their
-        # futures' done callbacks keep us alive.)
-        self.watcher = _weak_watcher(weakref.ref(self), core)
-        self.loop: Any = None
-        self.recv_q: Deque[_Op] = deque()
-        self.send_q: Deque[_Op] = deque()
-        self.scheduled = False
-        self.watching = False
-        self.dead = 0
-        #: notifications so far ("something changed since you last looked")
-        self.pokes = 0
-        #: orders a watcher's notify against the loop thread's queueing: no GIL assumed
-        #: (``scheduled``, ``pokes`` and appends to the queues change under it)
-        self.lock = threading.Lock()
-        self.timer: Any = None
-        self.timer_at = 0.0
-
-    def bind(self, loop: Any) -> None:
-        """Serve futures of ``loop`` from now on (a socket may move between loops, one at
-        a time, as in pyzmq; what was pending on the previous loop is cancelled)."""
-        if self.loop is not None:
-            self.cancel_all()
-            if self.timer is not None:
-                self.timer.cancel()
-                self.timer = None
-        self.loop = loop
-        with self.lock:
-            self.scheduled = False
-        if not self.watching:
-            self.core.add_watcher(self.watcher)
-            self.watching = True
-
-    def unwatch(self) -> None:
-        if self.watching:
-            self.watching = False
-            self.core.remove_watcher(self.watcher)
-
-    # any thread ----------------------------------------------------------------------------
-    def notify(self) -> None:
-        """The core's state may have changed: schedule one ``wake`` if anybody waits."""
-        with self.lock:
-            self.pokes += 1
-            loop = self.loop
-            if self.scheduled or loop is None or not (self.recv_q or self.send_q):
-                return
-            self.scheduled = True
-        try:
-            if _get_running_loop() is loop:  # a change made on the loop's own thread
-                self.loop.call_soon(self.wake)
-            else:
-                loop.call_soon_threadsafe(self.wake)
-        except RuntimeError:  # the loop is closed: nobody left to wake
-            with self.lock:
-                self.scheduled = False
-
-    # loop thread ---------------------------------------------------------------------------
-    def wake(self) -> None:
-        with self.lock:
-            self.scheduled = False  # first: a change while we serve schedules another wake
-        if self.core._closed:
-            self.cancel_all()
-            return
-        if self.recv_q:
-            self.serve(self.recv_q)
-        if self.send_q:
-            self.serve(self.send_q)
-
-    def serve(self, q: Deque[_Op]) -> None:
-        """Complete queued operations from the head until one would block."""
-        while q:
-            op = q[0]
-            fut = op.fut
-            if fut.done():
-                self._pop_dead(q)
-                continue
-            try:
-                result = op.fn(*op.args)
-            except Again:
-                return
-            except Exception as e:  # noqa: BLE001 - the caller sees it through its future
-                if self.core._closed:  # closed by another thread meanwhile
-                    self.cancel_all()
-                    return
-                q.popleft()
-                op.state = 2
-                fut.set_exception(e)
-            else:
-                q.popleft()
-                op.state = 2
-                fut.set_result(result)
-
-    def _pop_dead(self, q: Deque[_Op]) -> None:
-        op = q.popleft()
-        if op.state == 1:
-            self.dead -= 1
-        op.state = 2
-
-    def purge(self, q: Deque[_Op]) -> bool:
-        """Drop finished (cancelled, timed out) operations at the head; True if any live
-        one is still queued."""
-        while q and q[0].fut.done():
-            self._pop_dead(q)
-        return bool(q)
-
-    def enqueue(self, q: Deque[_Op], op: _Op, timeo: int, pokes: int = -1) -> None:
-        """Queue ``op`` behind the others. ``pokes``: the count read before the caller's
-        own attempt; if a notification came since, it found no waiter to wake, so the
-        queue is served once more now."""
-        with self.lock:
-            q.append(op)
-            again = pokes >= 0 and self.pokes != pokes
-        op.fut.add_done_callback(partial(self._settled, op))
-        if timeo >= 0:
-            loop = self.loop
-            op.deadline = when = loop.time() + timeo / 1000.0
-            if self.timer is None or when < self.timer_at:
-                if self.timer is not None:
-                    self.timer.cancel()
-                self.timer_at = when
-                self.timer = loop.call_at(when, self._expire)
-        if again:
-            self.serve(q)
-
-    def _expire(self) -> None:
-        """The timer: fail every queued operation whose deadline passed with Again, then
-        re-arm for the next deadline."""
-        self.timer = None
-        now = self.loop.time() + 1e-6
-        nxt: Optional[float] = None
-        for q in (self.recv_q, self.send_q):
-            for op in q:
-                when = op.deadline
-                if when is None or op.fut.done():
-                    continue
-                if when <= now:
-                    op.fut.set_exception(Again())
-                elif nxt is None or when < nxt:
-                    nxt = when
-        if nxt is not None:
-            self.timer_at = nxt
-            self.timer = self.loop.call_at(nxt, self._expire)
-
-    def _settled(self, op: _Op, fut: Any) -> None:
-        """Done callback: a queued operation finished by cancellation or timeout."""
-        if op.state != 0:
-            return
-        op.state = 1
-        self.dead += 1
-        if self.dead > 32 and self.dead * 2 > len(self.recv_q) + len(self.send_q):
-            self._compact()
-
-    def _compact(self) -> None:
-        """Forget finished operations queued behind live ones (many cancelled waiters)."""
-        for name in ("recv_q", "send_q"):
-            q = getattr(self, name)
-            keep: Deque[_Op] = deque()
-            for op in q:
-                if op.fut.done():
-                    op.state = 2
-                else:
-                    keep.append(op)
-            with self.lock:
-                setattr(self, name, keep)
-        self.dead = 0
-
-    def cancel_all(self) -> None:
-        """The socket is closed: cancel every pending operation (pyzmq's behaviour)."""
-        for q in (self.recv_q, self.send_q):
-            while q:
-                op = q.popleft()
-                op.state = 2
-                if not op.fut.done():
-                    try:
-                        op.fut.cancel()
-                    except RuntimeError:  # the loop is closed
-                        pass
-        self.dead = 0
-
-
-# -- non-blocking operations run by the queues (flags already include NOBLOCK) ---------------
-def _recv_multipart(core: Any, flags: int, copy: bool, track: bool) -> List[Any]:
-    recv = core.recv
-    parts = [recv(flags, copy, track)]
-    st = core._st
-    while st.rcvmore:
-        parts.append(recv(flags, copy, track))
-    return parts
-
-
-def _recv_load(core: Any, flags: int, load: Callable[[Any], Any]) -> Any:
-    return load(core.recv(flags))
-
-
-def _recv_multipart_load(core: Any, flags: int, copy: bool, load: Callable[[Any], Any]) -> Any:
-    return load(_recv_multipart(core, flags, copy, False))
-
-
-def _recv_into(core: Any, view: memoryview, nbytes: int, flags: int) -> int:
-    data = core.recv(flags)
-    n = min(len(data), nbytes)
-    view[:n] = data[:n]
-    return len(data)
-
-
-def _send_multipart(core: Any, parts: List[Any], flags: int, copy: bool, track: bool) -> Any:
-    send = core.send
-    last = len(parts) - 1
-    # The first frame decides: once it is admitted the rest of the message never blocks.
-    for part in parts[:last]:
-        send(part, flags | SNDMORE, copy, track)
-    return send(parts[last], flags, copy, track)
 
 
 def _check_frames(parts: Sequence[Any]) -> List[Any]:
@@ -487,15 +235,16 @@ class Socket(_SyncSocket):
         pokes = w.pokes  # (a stale read only costs one more try below)
         try:
             result = fn(*args)
-        except Again as e:
-            if flags & NOBLOCK:
-                fut.set_exception(e)
-                return fut
+        except Again:
+            result = _EMPTY  # (an operation may also say "would block" by raising)
         except Exception as e:  # noqa: BLE001 - delivered through the future, as pyzmq
             fut.set_exception(e)
             return fut
-        else:
+        if result is not _EMPTY:
             fut.set_result(result)
+            return fut
+        if flags & NOBLOCK:
+            fut.set_exception(Again())
             return fut
         w.enqueue(q, _Op(fut, fn, args), self._core._opts.rcvtimeo, pokes)
         return fut
@@ -543,12 +292,12 @@ class Socket(_SyncSocket):
         """Receive one frame; returns a future for bytes (or a Frame when ``copy`` is
         False). Prefer recv_multipart."""
         self._check_open()
-        return self._recv_op(self._core.recv, (flags | NOBLOCK, copy, track), flags)
+        return self._recv_op(_try_recv, (self._core, copy), flags)
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:  # type: ignore[override]
         """Receive a whole message; returns a future for the list of frames."""
         self._check_open()
-        return self._recv_op(_recv_multipart, (self._core, flags | NOBLOCK, copy, track), flags)
+        return self._recv_op(_recv_multipart, (self._core, copy), flags)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> Any:  # type: ignore[override]
         """Receive one frame into ``buffer``; returns a future for the frame's full size."""
@@ -568,11 +317,11 @@ class Socket(_SyncSocket):
                 raise ValueError(f"nbytes={nbytes} too big for memoryview of {size}B")
         except (TypeError, ValueError, BufferError) as e:
             return self._failed(e)
-        return self._recv_op(_recv_into, (self._core, view, nbytes, flags | NOBLOCK), flags)
+        return self._recv_op(_recv_into, (self._core, view, nbytes), flags)
 
     def _recv_loaded(self, flags: int, load: Callable[[Any], Any]) -> Any:
         self._check_open()
-        return self._recv_op(_recv_load, (self._core, flags | NOBLOCK, load), flags)
+        return self._recv_op(_recv_load, (self._core, load), flags)
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> Any:  # type: ignore[override]
         """Receive one frame decoded as text; returns a future."""
@@ -596,9 +345,7 @@ class Socket(_SyncSocket):
     ) -> Any:
         """Receive a whole message and ``deserialize`` it; returns a future."""
         self._check_open()
-        return self._recv_op(
-            _recv_multipart_load, (self._core, flags | NOBLOCK, copy, deserialize), flags
-        )
+        return self._recv_op(_recv_multipart_load, (self._core, copy, deserialize), flags)
 
     def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> Any:
         """Chain ``load`` onto a receive future (for subclasses using the sugar's helpers;

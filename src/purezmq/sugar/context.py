@@ -19,8 +19,7 @@ T = TypeVar("T", bound="Context")
 
 _exiting = False
 
-#: Context objects that are shadows of another (they share its state, own nothing).
-_shadows: "WeakSet[Context]" = WeakSet()
+
 
 
 def _notice_atexit() -> None:
@@ -33,6 +32,9 @@ atexit.register(_notice_atexit)
 
 class Context(ContextBase, AttributeSetter):
     """A ZeroMQ context: the owner of I/O threads and the factory of sockets."""
+
+    #: Set on a shadow: the context it stands for (kept alive by the shadow, as in pyzmq).
+    __slots__ = ("_shadow_of",)
 
     _instance: Any = None
     _instance_lock = threading.Lock()
@@ -48,7 +50,9 @@ class Context(ContextBase, AttributeSetter):
             # every piece of state (terminating one terminates both), and its finaliser
             # never destroys anything.
             object.__setattr__(self, "__dict__", original.__dict__)
-            _shadows.add(self)
+            # In a slot, not in the shared __dict__ (and not a weak reference, which the
+            # garbage collector may clear before a cyclic finaliser runs).
+            object.__setattr__(self, "_shadow_of", original)
             return
         ContextBase.__init__(self, io_threads)
         self.__dict__["sockopts"] = {}
@@ -56,10 +60,10 @@ class Context(ContextBase, AttributeSetter):
 
     @property
     def _shadow(self) -> bool:  # type: ignore[override]
-        return self in _shadows
+        return getattr(self, "_shadow_of", None) is not None
 
     def __del__(self) -> None:
-        if self in _shadows:
+        if getattr(self, "_shadow_of", None) is not None:
             return
         if not _exiting and "_closed" in self.__dict__:
             if not self.closed and not self._forked():
