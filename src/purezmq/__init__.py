@@ -51,8 +51,15 @@ SyncContext = Context
 SyncSocket = Socket
 _FINISHED_TRACKER = _finished_tracker_factory()
 
-_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False,
-                 "curve": HAVE_CURVE, "gssapi": False, "draft": False}
+_CAPABILITIES = {
+    "ipc": True,
+    "pgm": False,
+    "tipc": False,
+    "norm": False,
+    "curve": HAVE_CURVE,
+    "gssapi": False,
+    "draft": False,
+}
 
 
 def has(capability: str) -> bool:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 try:  # pragma: no cover - typing only
     from typing import Protocol
@@ -70,6 +70,8 @@ class TrackedMsg(list):
     """
 
     __slots__ = ("holders",)
+
+    holders: List[Any]
 
 
 def low_water_mark(hwm: int) -> int:

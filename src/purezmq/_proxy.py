@@ -54,9 +54,7 @@ def _writable(sock: Any) -> bool:
     return bool(sock.get(EVENTS) & POLLOUT)
 
 
-def proxy_steerable(
-    frontend: Any, backend: Any, capture: Any = None, control: Any = None
-) -> None:
+def proxy_steerable(frontend: Any, backend: Any, capture: Any = None, control: Any = None) -> None:
     """Run a proxy between ``frontend`` and ``backend`` until TERMINATE (or an error)."""
     front_stats, back_stats = _Stats(), _Stats()
     paused = False
@@ -83,8 +81,9 @@ def proxy_steerable(
                 for i, frame in enumerate(command):
                     capture.send(frame, SNDMORE if i < len(command) - 1 else 0)
             if len(command) != 1:
-                warnings.warn("proxy: multipart control message ignored", RuntimeWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    "proxy: multipart control message ignored", RuntimeWarning, stacklevel=2
+                )
             elif command[0] == b"TERMINATE":
                 return
             elif command[0] == b"PAUSE":
@@ -92,15 +91,22 @@ def proxy_steerable(
             elif command[0] == b"RESUME":
                 paused = False
             elif command[0] == b"STATISTICS":
-                control.send(_COUNTERS.pack(
-                    front_stats.msgs_in, front_stats.bytes_in,
-                    front_stats.msgs_out, front_stats.bytes_out,
-                    back_stats.msgs_in, back_stats.bytes_in,
-                    back_stats.msgs_out, back_stats.bytes_out,
-                ))
+                control.send(
+                    _COUNTERS.pack(
+                        front_stats.msgs_in,
+                        front_stats.bytes_in,
+                        front_stats.msgs_out,
+                        front_stats.bytes_out,
+                        back_stats.msgs_in,
+                        back_stats.bytes_in,
+                        back_stats.msgs_out,
+                        back_stats.bytes_out,
+                    )
+                )
             else:
-                warnings.warn(f"proxy: invalid command {command[0]!r} ignored",
-                              RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"proxy: invalid command {command[0]!r} ignored", RuntimeWarning, stacklevel=2
+                )
             continue
         if paused:
             continue

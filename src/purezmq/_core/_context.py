@@ -45,6 +45,22 @@ IO_THREADS_DFLT = 1
 
 
 class ContextBase:
+    # State lives in the instance __dict__, written through it directly: the public Context
+    # maps attribute writes to options (AttributeSetter.__setattr__).
+    _n_io: int
+    _ios: Optional[List[IOThread]]
+    _max_sockets: int
+    _ipv6: int
+    _lock: threading.Lock
+    _cond: threading.Condition
+    _sockets: Set[Any]
+    _sessions: Set[Any]
+    _shutdown: bool
+    _closed: bool
+    _inproc: InprocRegistry
+    _zap: ZapClient
+    _pid: int
+
     def __init__(self, io_threads: int = IO_THREADS_DFLT) -> None:
         d = self.__dict__
         if not isinstance(io_threads, int) or io_threads < 0:
@@ -191,5 +207,3 @@ class ContextBase:
         if not ios:
             return None
         return min(ios, key=lambda io: io.load)
-
-

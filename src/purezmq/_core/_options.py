@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import errno as _errno
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Optional
+from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from ..error import ZMQError
 from ..zmtp._types import DEALER, PUB, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB, XSUB
@@ -172,15 +172,36 @@ SPECS: Dict[int, OptSpec] = {
         _spec(43, "mechanism", "int", 0, writable=False),
         _spec(6, "subscribe", "bytes", b"", readable=False, types=frozenset({SUB})),
         _spec(7, "unsubscribe", "bytes", b"", readable=False, types=frozenset({SUB})),
-        _spec(40, "xpub_verbose", "int", 0, nonzero_is_one, readable=False,
-              types=frozenset({XPUB, PUB})),
+        _spec(
+            40,
+            "xpub_verbose",
+            "int",
+            0,
+            nonzero_is_one,
+            readable=False,
+            types=frozenset({XPUB, PUB}),
+        ),
         _spec(54, "conflate", "int", 0, boolean),
         _spec(38, "tcp_accept_filter", "bytes", b"", short_string, readable=False),
         _spec(39, "immediate", "int", 0, boolean),
-        _spec(41, "router_raw", "int", 0, nonzero_is_one, readable=False,
-              types=frozenset({ROUTER, REP})),
-        _spec(51, "probe_router", "int", 0, nonzero_is_one, readable=False,
-              types=frozenset({ROUTER, DEALER, REQ, REP})),
+        _spec(
+            41,
+            "router_raw",
+            "int",
+            0,
+            nonzero_is_one,
+            readable=False,
+            types=frozenset({ROUTER, REP}),
+        ),
+        _spec(
+            51,
+            "probe_router",
+            "int",
+            0,
+            nonzero_is_one,
+            readable=False,
+            types=frozenset({ROUTER, DEALER, REQ, REP}),
+        ),
         _spec(44, "plain_server", "int", 0, boolean, dynamic=True),
         _spec(45, "plain_username", "bytes", b"", short_string),
         _spec(46, "plain_password", "bytes", b"", short_string),
@@ -189,10 +210,10 @@ SPECS: Dict[int, OptSpec] = {
         _spec(49, "curve_secretkey", "bytes", bytes(32), curve_key, dynamic=True),
         _spec(50, "curve_serverkey", "bytes", bytes(32), curve_key, dynamic=True),
         _spec(55, "zap_domain", "bytes", b"", short_string),
-        _spec(52, "req_correlate", "int", 0, nonzero_is_one, readable=False,
-              types=frozenset({REQ})),
-        _spec(53, "req_relaxed", "int", 0, nonzero_is_one, readable=False,
-              types=frozenset({REQ})),
+        _spec(
+            52, "req_correlate", "int", 0, nonzero_is_one, readable=False, types=frozenset({REQ})
+        ),
+        _spec(53, "req_relaxed", "int", 0, nonzero_is_one, readable=False, types=frozenset({REQ})),
     ]
 }
 
@@ -205,7 +226,66 @@ def conflating(options: "Options") -> bool:
 
 
 class Options:
-    """The option values of one socket; copied into each bind/connect as a snapshot."""
+    """The option values of one socket; copied into each bind/connect as a snapshot.
+
+    ``__init__`` fills one attribute per :data:`SPECS` entry (``spec.attr``) from the
+    table; the annotations below declare them for the type checker ("int", "int64",
+    "uint64" and "fd" options are ``int``, "bytes" options ``bytes``).
+    """
+
+    # -- from SPECS ---------------------------------------------------------------------
+    affinity: int
+    identity: bytes
+    rate: int
+    recovery_ivl: int
+    sndbuf: int
+    rcvbuf: int
+    rcvmore: int
+    fd: int
+    events: int
+    type: int
+    linger: int
+    reconnect_ivl: int
+    backlog: int
+    reconnect_ivl_max: int
+    maxmsgsize: int
+    sndhwm: int
+    rcvhwm: int
+    multicast_hops: int
+    rcvtimeo: int
+    sndtimeo: int
+    ipv4only: int
+    last_endpoint: bytes
+    router_mandatory: int
+    tcp_keepalive: int
+    tcp_keepalive_cnt: int
+    tcp_keepalive_idle: int
+    tcp_keepalive_intvl: int
+    ipv6: int
+    mechanism: int
+    subscribe: bytes
+    unsubscribe: bytes
+    xpub_verbose: int
+    conflate: int
+    tcp_accept_filter: bytes
+    immediate: int
+    router_raw: int
+    probe_router: int
+    plain_server: int
+    plain_username: bytes
+    plain_password: bytes
+    curve_server: int
+    curve_publickey: bytes
+    curve_secretkey: bytes
+    curve_serverkey: bytes
+    zap_domain: bytes
+    req_correlate: int
+    req_relaxed: int
+    # -- not options of their own -------------------------------------------------------
+    #: 1 when this side is the PLAIN/CURVE server.
+    as_server: int
+    #: TCP_ACCEPT_FILTER entries as ipaddress networks (empty: accept everyone).
+    accept_filters: Tuple[Any, ...]
 
     def __init__(self, socket_type: int, ipv6: int = 0) -> None:
         for spec in SPECS.values():
@@ -215,8 +295,7 @@ class Options:
         if socket_type in (SUB, XSUB):
             self.linger = 0
         self.as_server = 0
-        #: TCP_ACCEPT_FILTER entries as ipaddress networks (empty: accept everyone).
-        self.accept_filters: tuple = ()
+        self.accept_filters = ()
 
     def snapshot(self) -> "Options":
         return copy.copy(self)
@@ -234,8 +313,7 @@ def coerce(spec: OptSpec, value: Any) -> Any:
     if spec.kind == "bytes":
         if isinstance(value, str):
             raise TypeError(
-                f"unicode not allowed for bytes option {spec.attr.upper()}, "
-                "use setsockopt_string"
+                f"unicode not allowed for bytes option {spec.attr.upper()}, use setsockopt_string"
             )
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"expected bytes, got: {value!r}")

@@ -1,4 +1,4 @@
-"""The socket core: options, endpoints, send/recv with blocking and timeouts.
+"""The socket core: state, commands from other threads, send/recv with blocking and timeouts.
 
 Theory of operation
 -------------------
@@ -21,139 +21,68 @@ notifying, so no wake-up is ever lost.
 ``FD``/``EVENTS`` follow libzmq's contract: the FD (an eventfd, made on first use) becomes
 readable whenever a command is queued, and reading EVENTS clears it before computing the
 answer, so a change after the computation signals again.
+
+Layout
+------
+This module is the core: state, commands, waiting, send and recv (the hot paths). The rest of
+SocketBase comes from mixins: options (``_socket_options``), endpoints and closing
+(``_socket_endpoints``), the monitor (``_socket_monitor``); ``_socket_parts`` holds what they
+share, including the declarations of every attribute set in ``__init__``.
 """
 
 from __future__ import annotations
 
 import errno as _errno
-import os
 import random
 import select as _select
-import socket as _pysocket
-import struct
 import threading
 import time
 from collections import deque
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
-from .._engine._session import AcceptListener, ConnectSession, IpcListener, TcpListener
 from .._pipe import Link, TrackedMsg
-from .._transport._endpoint import (
-    ipc_path,
-    ipc_wildcard,
-    parse_endpoint,
-    resolve_tcp_connect,
-)
-from ..constants import (
-    EMTHREAD,
-    ENOTSOCK,
-    EPROTONOSUPPORT,
-    EVENT_HANDSHAKE_FAILED_AUTH,
-    EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-    EVENT_HANDSHAKE_FAILED_PROTOCOL,
-    EVENT_HANDSHAKE_SUCCEEDED,
-    EVENT_MONITOR_STOPPED,
-)
+from ..constants import ENOTSOCK
 from ..error import Again, ContextTerminated, ZMQError
 from ..routing import ROUTING_TYPES
-from ..zmtp import FailureKind, NullMechanism, ProtocolError
-from ._options import Options, coerce, lookup, parse_accept_filter
+from ._options import Options
+from ._socket_endpoints import EndpointsMixin
+from ._socket_monitor import MonitorMixin
+from ._socket_options import OptionsMixin
+from ._socket_parts import (
+    DONTWAIT,
+    MECH_CURVE,
+    MECH_NULL,
+    MECH_PLAIN,
+    POLLIN,
+    POLLOUT,
+    SNDMORE,
+    STREAM_TYPE,
+    _FdSignal,
+    _State,
+)
 
-MECH_NULL, MECH_PLAIN, MECH_CURVE = 0, 1, 2
-STREAM_TYPE = 11
-
-# Plain ints: IntFlag arithmetic costs a Python-level call per operation on the hot path.
-DONTWAIT = 1
-SNDMORE = 2
-POLLIN = 1
-POLLOUT = 2
+__all__ = [
+    "DONTWAIT",
+    "MECH_CURVE",
+    "MECH_NULL",
+    "MECH_PLAIN",
+    "POLLIN",
+    "POLLOUT",
+    "SNDMORE",
+    "STREAM_TYPE",
+    "SocketBase",
+]
 
 _IN, _OUT, _ATTACH, _PEER_CLOSED, _HICCUP = range(5)
 
 _monotonic = time.monotonic
-_EVENT = struct.Struct("=Hi")
-
-
-def _clamp32(value: int) -> int:
-    value = int(value)
-    if -(2**31) <= value < 2**31:
-        return value
-    return value & 0x7FFFFFFF
 
 
 def _rng(bits: int) -> int:
     return random.getrandbits(bits)
 
 
-class _FdSignal:
-    """The readable-when-something-changed descriptor behind ZMQ_FD."""
-
-    def __init__(self) -> None:
-        if hasattr(os, "eventfd"):
-            self.rfd = self.wfd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-            self._one = (1).to_bytes(8, "little")
-        else:  # pragma: no cover
-            a, b = _pysocket.socketpair()
-            a.setblocking(False)
-            b.setblocking(False)
-            self._pair = (a, b)
-            self.rfd, self.wfd = a.fileno(), b.fileno()
-            self._one = b"\x00"
-        self.signaled = False
-        self._lock = threading.Lock()
-
-    def set(self) -> None:
-        with self._lock:
-            if self.signaled:
-                return
-            self.signaled = True
-        try:
-            os.write(self.wfd, self._one)
-        except OSError:
-            pass
-
-    def clear(self) -> None:
-        with self._lock:
-            if not self.signaled:
-                return
-            self.signaled = False
-            try:
-                os.read(self.rfd, 4096)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        if hasattr(self, "_pair"):
-            for s in self._pair:
-                s.close()
-        else:
-            try:
-                os.close(self.rfd)
-            except OSError:
-                pass
-
-
-class _State:
-    """The per-message mutable state of a socket, kept off the instance ``__dict__``.
-
-    (The public Socket maps unknown attribute writes to options through a Python-level
-    ``__setattr__``; hot-path state in a slotted object avoids that call.)
-    """
-
-    __slots__ = ("tx", "tx_holders", "rx", "rx_pos", "rx_link", "rcvmore", "dead")
-
-    def __init__(self) -> None:
-        self.tx: Optional[List[Any]] = None
-        self.tx_holders: Optional[List[Any]] = None
-        self.rx: Optional[List[Any]] = None
-        self.rx_pos = 0
-        self.rx_link: Any = None
-        self.rcvmore = 0
-        #: closed or terminated: the slow checks must run
-        self.dead = False
-
-
-class SocketBase:
+class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
     """The part of :class:`purezmq.Socket` that does the work."""
 
     _closed = True  # until __init__ has run far enough (for __del__)
@@ -207,7 +136,9 @@ class SocketBase:
             if self._nwaiters:
                 cond.notify_all()
             if self._pollwaiters:
-                self._waitsig.set()
+                waitsig = self._waitsig
+                assert waitsig is not None  # made by _poll_wait before it counts itself
+                waitsig.set()
         sig = self._fd_signal
         if sig is not None:
             sig.set()
@@ -216,13 +147,13 @@ class SocketBase:
             for fn in tuple(watchers):
                 fn()
 
-    def add_watcher(self, fn: Any) -> None:
+    def add_watcher(self, fn: Callable[[], None]) -> None:
         """Call ``fn()`` (from any thread, must not block) whenever the socket's state may
         have changed: the hook event-loop integrations (purezmq.asyncio) wake up from."""
         with self._wake_cond:
             self._watchers = self._watchers + (fn,)
 
-    def remove_watcher(self, fn: Any) -> None:
+    def remove_watcher(self, fn: Callable[[], None]) -> None:
         with self._wake_cond:
             # == rather than is: a bound method is a new object at every attribute access.
             self._watchers = tuple(w for w in self._watchers if w != fn)
@@ -471,9 +402,11 @@ class SocketBase:
         last = len(frames) - 1
         return [self._out_frame(f, link, i < last, msg) for i, f in enumerate(frames)]
 
-    def _tracked(self, frames: List[Any]) -> Any:
+    def _tracked(self, frames: List[Any]) -> TrackedMsg:
+        holders = self._st.tx_holders
+        assert holders is not None  # callers check: the message carries tracked frames
         msg = TrackedMsg(frames)
-        msg.holders = self._st.tx_holders
+        msg.holders = holders
         self._st.tx_holders = None
         return msg
 
@@ -569,7 +502,8 @@ class SocketBase:
 
     def _next_frame(self, copy: bool) -> Any:
         st = self._st
-        rx = st.rx
+        # recv() checked st.rx is not None (no assert: this is the per-frame hot path).
+        rx: List[Any] = st.rx  # type: ignore[assignment]
         i = st.rx_pos + 1
         frame = rx[i]
         if i + 1 < len(rx):
@@ -688,441 +622,3 @@ class SocketBase:
     @property
     def _rcvmore(self) -> int:
         return self._st.rcvmore
-
-    # -- options ------------------------------------------------------------------------
-    def set(self, option: int, optval: Any) -> None:
-        """Set a socket option (libzmq's validation; EINVAL for anything else)."""
-        with self._lock:
-            self._check_usable()
-            spec = lookup(option, self._type)
-            if not spec.writable:
-                raise ZMQError(_errno.EINVAL)
-            value = coerce(spec, optval)
-            if spec.check is not None:
-                value = spec.check(value)
-            self._set_option(spec, value)
-
-    setsockopt = set
-
-    def _set_option(self, spec: Any, value: Any) -> None:
-        opts = self._opts
-        attr = spec.attr
-        if attr == "ipv4only":
-            opts.ipv6 = 0 if value else 1
-            return
-        if attr == "subscribe":
-            self._routing.subscribe(value)
-            return
-        if attr == "unsubscribe":
-            self._routing.unsubscribe(value)
-            return
-        if attr == "tcp_accept_filter":
-            if not value:
-                opts.accept_filters = ()
-            else:
-                net = parse_accept_filter(value)
-                if net.version == 6 and not opts.ipv6:
-                    raise ZMQError(_errno.EINVAL)  # an IPv6 filter needs IPV6 (libzmq)
-                opts.accept_filters = opts.accept_filters + (net,)
-            return
-        # The security state machine of libzmq 4.0 (reference §2): the last call wins.
-        if attr in ("plain_server", "curve_server"):
-            mech = MECH_PLAIN if attr == "plain_server" else MECH_CURVE
-            opts.mechanism = mech if value else MECH_NULL
-            opts.as_server = 1 if value else 0
-            return
-        if attr in ("plain_username", "plain_password"):
-            setattr(opts, attr, value)
-            opts.mechanism = MECH_PLAIN if value else MECH_NULL
-            opts.as_server = 0
-            return
-        if attr in ("curve_publickey", "curve_secretkey", "curve_serverkey"):
-            setattr(opts, attr, value)
-            opts.mechanism = MECH_CURVE
-            if attr == "curve_serverkey":
-                opts.as_server = 0
-            return
-        setattr(opts, attr, value)
-
-    def get(self, option: int) -> Any:
-        """Read a socket option."""
-        with self._lock:
-            if self._closed:
-                raise ZMQError(ENOTSOCK)
-            if self._terminated:
-                raise ContextTerminated()
-            spec = lookup(option, self._type)
-            if not spec.readable:
-                raise ZMQError(_errno.EINVAL)
-            if spec.dynamic:
-                return self._get_dynamic(spec.attr)
-            return getattr(self._opts, spec.attr)
-
-    getsockopt = get
-
-    def _get_dynamic(self, attr: str) -> Any:
-        if attr == "rcvmore":
-            return self._st.rcvmore
-        if attr == "type":
-            return self._type
-        if attr == "identity":
-            if self._type == STREAM_TYPE:
-                return self._routing.last_id  # the id of the latest connection (libzmq)
-            return self._opts.identity
-        if attr == "ipv4only":
-            return 0 if self._opts.ipv6 else 1
-        if attr == "fd":
-            sig = self._fd_signal
-            if sig is None:
-                sig = self._fd_signal = _FdSignal()
-                sig.set()
-            return sig.rfd
-        if attr == "plain_server":
-            return int(bool(self._opts.as_server) and self._opts.mechanism == MECH_PLAIN)
-        if attr == "curve_server":
-            return int(bool(self._opts.as_server) and self._opts.mechanism == MECH_CURVE)
-        if attr.startswith("curve_"):
-            from ..utils.z85 import encode
-
-            return encode(getattr(self._opts, attr))
-        if attr == "events":
-            sig = self._fd_signal
-            if sig is not None:
-                sig.clear()
-            if self._cmds:
-                self._process_cmds()
-            return self._events()
-        raise ZMQError(_errno.EINVAL)  # pragma: no cover
-
-    def _events(self) -> int:
-        ev = 0
-        routing = self._routing
-        if self._st.rx is not None or routing.has_in():
-            ev |= POLLIN
-        if self._st.tx is not None or routing.has_out():
-            ev |= POLLOUT
-        return ev
-
-    # -- endpoints ----------------------------------------------------------------------
-    def bind(self, addr: str) -> None:
-        """Accept connections on an endpoint (tcp, ipc, inproc)."""
-        ep = parse_endpoint(addr)
-        with self._lock:
-            self._check_usable()
-            if self._cmds:
-                self._process_cmds()
-            opts = self._opts.snapshot()
-            if ep.transport == "inproc":
-                self.context._inproc.bind(ep.address, self)
-                self._inproc_bound.append(ep.address)
-                self._set_last_endpoint(str(ep))
-                return
-            io = self._pick_io()
-            if ep.transport == "tcp":
-                listener: Any = TcpListener(self, io, opts, ep.address)
-            else:
-                address = ep.address
-                if address == "*":
-                    address = ipc_wildcard()
-                listener = IpcListener(self, io, opts, ipc_path(address))
-            resolved = listener.endpoint
-            self._endpoints.setdefault(resolved, []).append(listener)
-            self._set_last_endpoint(resolved)
-            io.post(listener.start)
-
-    def _set_last_endpoint(self, endpoint: str) -> None:
-        self._opts.last_endpoint = endpoint.encode()
-
-    def _pick_io(self) -> Any:
-        ios = self.context._io_threads()
-        if not ios:
-            raise ZMQError(EMTHREAD)
-        affinity = self._opts.affinity
-        candidates = [io for i, io in enumerate(ios) if not affinity or affinity >> i & 1]
-        if not candidates:
-            candidates = ios
-        return min(candidates, key=lambda io: io.load)
-
-    def connect(self, addr: str) -> None:
-        """Connect to an endpoint; the connection is made (and remade) in the background."""
-        ep = parse_endpoint(addr)
-        with self._lock:
-            self._check_usable()
-            if self._cmds:
-                self._process_cmds()
-            opts = self._opts.snapshot()
-            if ep.transport == "inproc":
-                link = self.context._inproc.connect(ep.address, self, opts)
-                self._endpoints.setdefault(str(ep), []).append(link)
-                self._set_last_endpoint(str(ep))
-                return
-            io = self._pick_io()
-            if ep.transport == "tcp":
-                family, sockaddr = resolve_tcp_connect(ep.address, bool(opts.ipv6))
-            else:
-                family, sockaddr = _pysocket.AF_UNIX, ipc_path(ep.address)
-            session = ConnectSession(self, io, opts, str(ep), family, sockaddr)
-            if session.attach_early():
-                s_end = session.make_link()
-                self._attach(s_end)
-            self._endpoints.setdefault(str(ep), []).append(session)
-            self._set_last_endpoint(str(ep))
-            io.post(session.start)
-
-    def unbind(self, addr: str) -> None:
-        """Stop an endpoint: a bind (by the resolved string LAST_ENDPOINT gave) or a connect.
-
-        As in libzmq, unbind and disconnect are the same operation; ENOENT if unknown.
-        """
-        self._term_endpoint(addr)
-
-    def disconnect(self, addr: str) -> None:
-        """Drop a connect() (or bind) endpoint; queued messages still go out within LINGER."""
-        self._term_endpoint(addr)
-
-    def _stop_listener(self, listener: Any) -> None:
-        """Close a listener and the connections it accepted (within linger); lock held."""
-        listener.release_path()
-        listener.io.post(listener.close)
-        routing = self._routing
-        for session in listener.sessions():
-            link = session.socket_link
-            if link is not None:
-                routing.link_ended(link)
-                link.close()
-                link.inp.drain()
-            session.io.post(session.socket_stop)
-
-    def _term_endpoint(self, addr: str) -> None:
-        ep = parse_endpoint(addr)
-        with self._lock:
-            self._check_usable()
-            if self._cmds:
-                self._process_cmds()
-            key = str(ep)
-            items = self._endpoints.pop(key, None)
-            if ep.transport == "inproc" and ep.address in self._inproc_bound:
-                # inproc unbind only unregisters the name (libzmq 4.0.8): pipes live on.
-                self._inproc_bound.remove(ep.address)
-                self.context._inproc.unbind(ep.address, self)
-                items = (items or []) + [None]
-            if not items:
-                raise ZMQError(_errno.ENOENT)
-            routing = self._routing
-            for x in items:
-                if x is None:
-                    continue
-                if isinstance(x, AcceptListener):
-                    self._stop_listener(x)
-                elif isinstance(x, Link):
-                    self._terminate_link(x)
-                else:
-                    link = x.socket_link
-                    if link is not None:
-                        # Forget it here; the session closes it and flushes within linger.
-                        routing.link_ended(link)
-                        link.inp.drain()
-                    x.io.post(x.socket_stop)
-
-    # -- closing ------------------------------------------------------------------------
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self, linger: Optional[int] = None) -> None:
-        """Close the socket; queued messages still go out within LINGER (ms, -1 = forever)."""
-        if self._forked:
-            # In a fork()ed child: the connections are the parent's; leave them alone.
-            self._closed = True
-            return
-        with self._lock:
-            if self._closed:
-                return
-            if linger is not None:
-                self._opts.linger = -1 if linger < 0 else int(linger)
-            self._closed = True
-            self._st.dead = True
-            if self._cmds:
-                self._process_cmds()
-            routing = self._routing
-            for link in list(routing.links):
-                routing.link_ended(link)
-                if not isinstance(link.data, ConnectSession):
-                    link.close()  # a connect session closes its own, within linger
-                link.inp.drain()
-            listener_ios = set()
-            for items in self._endpoints.values():
-                for x in items:
-                    if isinstance(x, AcceptListener):
-                        self._stop_listener(x)
-                        listener_ios.add(x.io)
-                    elif isinstance(x, Link):
-                        x.close()
-                    else:
-                        x.io.post(x.socket_stop)
-            self._endpoints.clear()
-            for name in self._inproc_bound:
-                self.context._inproc.unbind(name, self)
-            self._inproc_bound.clear()
-            # Links that arrive from now on are refused in _attach.
-        if self._monitor is not None:
-            # MONITOR_STOPPED comes after the listeners' CLOSED events: stop the monitor on
-            # their I/O thread(s), after the close requests already posted there.
-            if listener_ios:
-                waiting = [len(listener_ios)]
-                lock = threading.Lock()
-
-                def stop_when_all_done() -> None:
-                    with lock:
-                        waiting[0] -= 1
-                        last = waiting[0] == 0
-                    if last:
-                        self._stop_monitor()
-
-                for io in listener_ios:
-                    io.post(stop_when_all_done)
-            else:
-                self._stop_monitor()
-        # Wake any thread still blocked in send/recv on this socket: it raises ENOTSOCK.
-        self._notify()
-        self.context._socket_closed(self)
-
-    # -- monitor ------------------------------------------------------------------------
-    def monitor(self, addr: Optional[str], events: int = 0xFFFF) -> None:
-        """Publish this socket's events on a PAIR socket bound to ``addr`` (inproc only).
-
-        ``addr=None`` stops monitoring (MONITOR_STOPPED is sent if selected). Events are
-        libzmq's two frames: ``struct.pack("=Hi", event, value)`` and the endpoint.
-        Raising an event never blocks: with no reader, or a full pipe, it is dropped.
-        """
-        if addr is None:
-            with self._lock:
-                self._check_usable()
-            self._stop_monitor()
-            return
-        if isinstance(addr, bytes):
-            addr = addr.decode("utf-8")
-        if not isinstance(addr, str):
-            raise TypeError(f"expected str, got {addr!r}")
-        ep = parse_endpoint(addr)
-        if ep.transport != "inproc":
-            raise ZMQError(EPROTONOSUPPORT)
-        with self._lock:
-            self._check_usable()
-        self._stop_monitor()
-        pair = SocketBase(self.context, 0)  # PAIR, never registered: it never blocks
-        pair._opts.linger = 0
-        # Events queue up to the default HWM (plus the reader's RCVHWM), then are dropped.
-        try:
-            pair.bind(addr)
-        except ZMQError:
-            pair.close()
-            raise
-        self._monitor = (pair, int(events))
-
-    def _stop_monitor(self) -> None:
-        mon = self._monitor
-        if mon is None:
-            return
-        self._monitor = None
-        pair, events = mon
-        if events & EVENT_MONITOR_STOPPED:
-            self._send_event(pair, EVENT_MONITOR_STOPPED, 0, "")
-        pair.close()
-
-    @staticmethod
-    def _send_event(pair: "SocketBase", event: int, value: int, endpoint: str) -> None:
-        head = _EVENT.pack(event & 0xFFFF, _clamp32(value))
-        try:
-            pair.send(head, DONTWAIT | SNDMORE)
-            pair.send(endpoint.encode("utf-8", "replace"), DONTWAIT)
-        except ZMQError:
-            pass  # nobody reading, or the reader is full: drop, never block
-
-    # -- services for sessions (I/O thread) ---------------------------------------------
-    def _session_started(self, session: Any) -> None:
-        self.context._session_started(session)
-
-    def _session_finished(self, session: Any) -> None:
-        self.context._session_finished(session)
-
-    def _linger_of(self, session: Any) -> int:
-        return int(self._opts.linger)
-
-    def _make_mechanism(self, options: Any, props: Any) -> Any:
-        """The security mechanism for a new connection, from the bind/connect snapshot."""
-        mech = options.mechanism
-        zap = self.context._zap
-        if mech == MECH_NULL:
-            return NullMechanism(props, use_zap=bool(options.zap_domain) and zap.handler_bound())
-        server = bool(options.as_server)
-        use_zap = server and zap.handler_bound()
-        if mech == MECH_PLAIN:
-            from ..zmtp._plain import PlainMechanism
-
-            return PlainMechanism(
-                props,
-                as_server=server,
-                username=options.plain_username,
-                password=options.plain_password,
-                use_zap=use_zap,
-            )
-        from nacl.bindings import crypto_scalarmult_base
-
-        from ..zmtp._curve import CurveMechanism
-
-        public = options.curve_publickey
-        if server and not any(public):
-            public = crypto_scalarmult_base(options.curve_secretkey)  # the server needs only s
-        return CurveMechanism(
-            props,
-            as_server=server,
-            public_key=public,
-            secret_key=options.curve_secretkey,
-            server_key=None if server else options.curve_serverkey,
-            use_zap=use_zap,
-        )
-
-    def _zap_request(self, session: Any, engine: Any, request: Any) -> None:
-        """Ask the ZAP handler about a peer (from the I/O thread); the engine waits."""
-        opts = session.options
-        address = b""
-        try:
-            peer = engine.sock.getpeername()
-            if isinstance(peer, tuple):
-                address = str(peer[0]).encode()
-        except OSError:
-            pass
-        self.context._zap.request(engine, request, opts.zap_domain, address, opts.identity)
-
-    def _monitor_event(self, event: int, value: int, endpoint: str) -> None:
-        """Raise a monitor event from any thread; never blocks (dropped if nobody reads)."""
-        mon = self._monitor
-        if mon is None or not mon[1] & event:
-            return
-        self._send_event(mon[0], event, value, endpoint)
-
-    def _monitor_handshake_ok(self, endpoint: str, engine: Any) -> None:
-        self._monitor_event(EVENT_HANDSHAKE_SUCCEEDED, 0, endpoint)
-
-    def _monitor_engine_error(self, endpoint: str, engine: Any, error: Any) -> None:
-        """A connection failed before its handshake completed: say why (libzmq 4.3 events)."""
-        if not engine._handshaking or self._monitor is None:
-            return
-        if isinstance(error, ProtocolError):
-            if error.kind == FailureKind.AUTH:
-                self._monitor_event(EVENT_HANDSHAKE_FAILED_AUTH, error.code, endpoint)
-            elif error.kind == FailureKind.PROTOCOL:
-                self._monitor_event(EVENT_HANDSHAKE_FAILED_PROTOCOL, error.code, endpoint)
-            else:
-                self._monitor_event(EVENT_HANDSHAKE_FAILED_NO_DETAIL, 0, endpoint)
-        else:
-            err = getattr(error, "errno", None) or 0
-            self._monitor_event(EVENT_HANDSHAKE_FAILED_NO_DETAIL, err, endpoint)
-
-    def _pick_io_quiet(self) -> Any:
-        """The I/O thread for a new accepted connection (None: stay on the listener's)."""
-        try:
-            return self._pick_io()
-        except ZMQError:
-            return None

@@ -36,8 +36,9 @@ class ZapClient:
     def handler_bound(self) -> bool:
         return self.context._inproc.is_bound(ZAP_ENDPOINT)
 
-    def request(self, engine: Any, request: ZapRequest, domain: bytes, address: bytes,
-                identity: bytes) -> None:
+    def request(
+        self, engine: Any, request: ZapRequest, domain: bytes, address: bytes, identity: bytes
+    ) -> None:
         """Send a request for ``engine``; its answer is posted to ``engine.zap_reply``."""
         with self._lock:
             link = self._connect()
@@ -47,8 +48,7 @@ class ZapClient:
                 return
             rid = str(next(self._ids)).encode()
             self._pending[rid] = (engine, request)
-        msg = [b"", b"1.0", rid, domain, address, identity, request.mechanism,
-               *request.credentials]
+        msg = [b"", b"1.0", rid, domain, address, identity, request.mechanism, *request.credentials]
         link.out.force_write(msg)
 
     def _connect(self) -> Optional[Link]:

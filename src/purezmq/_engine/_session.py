@@ -51,7 +51,8 @@ from ..constants import (
 )
 from ..error import ZMQError
 from ..zmtp._types import PUB, ROUTER, SUB, XPUB, XSUB
-from ._stream import Session, StreamEngine
+from ._session_base import Session
+from ._stream import StreamEngine
 
 log = logging.getLogger("purezmq")
 
@@ -67,7 +68,7 @@ def _make_pair(session: Session) -> Link:
     s_end.endpoint = session.endpoint
     s_end.data = session
     session.link = e_end
-    if getattr(opts, "probe_router", 0):
+    if opts.probe_router:
         # PROBE_ROUTER: the empty message goes out as soon as the connection is up, without
         # waiting for the application to call into the socket (libzmq queues it at once).
         s_end.out.force_write([b""])
@@ -87,8 +88,15 @@ def _legacy_subscribe_all(session: Session, engine: StreamEngine) -> None:
 class AcceptSession(Session):
     """One accepted connection; lives and dies with its engine."""
 
-    def __init__(self, core: Any, io: Any, options: Any, endpoint: str,
-                 sock: socket.socket, listener: Any = None) -> None:
+    def __init__(
+        self,
+        core: Any,
+        io: Any,
+        options: Any,
+        endpoint: str,
+        sock: socket.socket,
+        listener: Any = None,
+    ) -> None:
         super().__init__(core, io, options, endpoint)
         self._sock = sock
         self.socket_link: Optional[Link] = None
@@ -149,8 +157,9 @@ class AcceptSession(Session):
 class ConnectSession(Session):
     """A connect() endpoint: connects, reconnects, and keeps its pipes across outages."""
 
-    def __init__(self, core: Any, io: Any, options: Any, endpoint: str, family: int,
-                 sockaddr: Any) -> None:
+    def __init__(
+        self, core: Any, io: Any, options: Any, endpoint: str, family: int, sockaddr: Any
+    ) -> None:
         super().__init__(core, io, options, endpoint)
         self.family = family
         self.sockaddr = sockaddr
@@ -167,7 +176,7 @@ class ConnectSession(Session):
     def attach_early(self) -> bool:
         """Create the pipes at connect() time? (not with IMMEDIATE, not for ROUTER)."""
         opts = self.options
-        return not getattr(opts, "immediate", 0) and opts.type != ROUTER
+        return not opts.immediate and opts.type != ROUTER
 
     def make_link(self) -> Link:
         s_end = _make_pair(self)
@@ -268,19 +277,19 @@ class ConnectSession(Session):
             self.core._attach_from_session(s_end)
             self._connected_once = True
         else:
-            s_end = self.socket_link
-            if s_end is not None:
-                s_end.metadata = self._peer_link_metadata()
-            if self._connected_once and s_end is not None:
+            s_link = self.socket_link
+            if s_link is not None:
+                s_link.metadata = self._peer_link_metadata()
+            if self._connected_once and s_link is not None:
                 # A reconnect: subscribers drop their stale queue and resend their list;
                 # publishers forget what the old connection subscribed to.
                 if self.options.type in (SUB, XSUB):
                     engine._skipping = True
                 elif self.options.type in (PUB, XPUB) and self.link is not None:
                     self.link.out.force_write(RESYNC)  # before the new connection's list
-                self.core._hiccup_from_session(s_end)
+                self.core._hiccup_from_session(s_link)
             self._connected_once = True
-            engine.attach_link(self.link)  # type: ignore[arg-type]
+            engine.attach_link(self.link)
         _legacy_subscribe_all(self, engine)
 
     def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
@@ -289,9 +298,7 @@ class ConnectSession(Session):
         self.core._monitor_engine_error(self.endpoint, engine, error)
         if not self.closing:  # closing it ourselves is not a disconnection (libzmq)
             self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
-        if self.link is not None and (
-            getattr(self.options, "immediate", 0) or self.options.reconnect_ivl < 0
-        ):
+        if self.link is not None and (self.options.immediate or self.options.reconnect_ivl < 0):
             # IMMEDIATE: the pipe (and what it holds) dies with the connection.
             link = self.link
             self.link = None
@@ -504,5 +511,3 @@ class IpcListener(AcceptListener):
                     os.rmdir(d)
                 except OSError:
                     pass
-
-

@@ -14,9 +14,10 @@ It runs the sans-I/O :class:`~purezmq.zmtp.Handshake`, then moves messages:
   ``send`` — or ``sendmsg`` when large frames travel by reference. What the kernel does not
   take waits for the socket to become writable.
 
-The :class:`Session` behind it outlives the engine when we connected (the pipes, with their
-queued messages, survive reconnects) and dies with it when we accepted. Engines report to
-their session; the session reports to the socket core.
+The :class:`~purezmq._engine._session_base.Session` behind it (re-exported here) outlives the
+engine when we connected (the pipes, with their queued messages, survive reconnects) and dies
+with it when we accepted. Engines report to their session; the session reports to the socket
+core.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from .._pipe import DELIMITER, RESYNC, Link, TrackedMsg
 from ..zmtp import (
     SENDS_IDENTITY,
-    USES_PEER_IDENTITY,
     Handshake,
     ProtocolError,
     V1Decoder,
@@ -44,9 +44,12 @@ from ..zmtp import (
     local_properties,
 )
 from ..zmtp._types import STREAM
+from ._session_base import Session
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._iothread import IOThread
+
+__all__ = ["Session", "StreamEngine", "encode_raw", "is_peer_gone"]
 
 log = logging.getLogger("purezmq")
 
@@ -125,7 +128,7 @@ def itertools_islice(d: deque, n: int) -> Any:
 class StreamEngine:
     """One connection: handshake, then framing between a socket and a pipe pair."""
 
-    def __init__(self, session: "Session", sock: socket.socket, endpoint: str) -> None:
+    def __init__(self, session: Session, sock: socket.socket, endpoint: str) -> None:
         self.session = session
         self.io: IOThread = session.io
         self.sock = sock
@@ -157,14 +160,15 @@ class StreamEngine:
         self._direct_ok = False
         self._link: Optional[Link] = None
         self._decoder: Any = None
-        self._encode = encode_messages
+        #: Appends the wire encoding of a batch of messages to a bytearray.
+        self._encode: Callable[[Any, bytearray], None] = encode_messages
         self._identity_pending = False
         self.version = 0
         #: STREAM / ROUTER_RAW: no ZMTP at all, bytes in and out as they come.
-        self.raw = opts.type == STREAM or bool(getattr(opts, "router_raw", 0))
+        self.raw = opts.type == STREAM or bool(opts.router_raw)
         self._close_after_flush = False
         if self.raw:
-            self.handshake = None  # type: ignore[assignment]
+            self.handshake: Optional[Handshake] = None
             self._handshaking = False
             return
         mech = self._make_mechanism()
@@ -186,18 +190,15 @@ class StreamEngine:
     def start(self) -> None:
         self.io.register(self.fd, self, _READ)
         if self.raw:
-            self._encode = encode_raw  # type: ignore[assignment]
+            self._encode = encode_raw
             self.session.engine_ready(self, b"", {}, None)
             if not self.dead:
                 self.session.engine_attached(self)
                 self.pull()
             return
-        self._send_raw(self.handshake.start())
-
-    def _send_raw(self, data: bytes) -> None:
-        if data:
-            self._out.add(data)
-            self._flush()
+        hs = self.handshake
+        assert hs is not None
+        self._send_raw(hs.start())
 
     def close(self, error: Optional[BaseException] = None) -> None:
         """Tear the connection down (idempotent) and tell the session. I/O thread only."""
@@ -379,7 +380,9 @@ class StreamEngine:
 
     def _send_error_reply(self) -> None:
         """Best effort: tell a modern peer why (an ERROR command) before closing."""
-        reply = getattr(self.handshake.mechanism, "error_reply", None)
+        hs = self.handshake
+        assert hs is not None
+        reply = getattr(hs.mechanism, "error_reply", None)
         if reply and self._handshaking:
             try:
                 self.sock.send(encode_command(reply))
@@ -388,6 +391,7 @@ class StreamEngine:
 
     def _handshake_data(self, data: bytes) -> None:
         hs = self.handshake
+        assert hs is not None
         reply = hs.receive(data)
         if reply:
             self._send_raw(reply)
@@ -409,14 +413,16 @@ class StreamEngine:
             self._zap_reply_locked(reply)
 
     def _zap_reply_locked(self, reply: Any) -> None:
+        hs = self.handshake
+        assert hs is not None
         try:
-            out = self.handshake.zap_reply(reply)
+            out = hs.zap_reply(reply)
             self._send_raw(out)
             if self.dead:
                 return
             self._reading = True
             self.io.want_read(self.fd, True)
-            if self.handshake.done:
+            if hs.done:
                 self._handshake_done()
         except ProtocolError as exc:
             self._send_error_reply()
@@ -426,6 +432,7 @@ class StreamEngine:
 
     def _handshake_done(self) -> None:
         hs = self.handshake
+        assert hs is not None
         self._handshaking = False
         self.version = hs.version
         opts = self.options
@@ -435,14 +442,14 @@ class StreamEngine:
             # CURVE: every frame travels in a MESSAGE box (encoding advances the nonce, so
             # it only ever happens under _wlock).
             self._decoder = codec.decoder(opts.maxmsgsize, self._on_command)
-            self._encode = codec.encode  # type: ignore[assignment]
+            self._encode = codec.encode
         elif hs.version == 3:
             self._decoder = V3Decoder(opts.maxmsgsize, self._on_command)
         elif hs.version == 2:
             self._decoder = V3Decoder(opts.maxmsgsize, None)
         else:
             self._decoder = V1Decoder(opts.maxmsgsize)
-            self._encode = encode_messages_v1  # type: ignore[assignment]
+            self._encode = encode_messages_v1
         metadata = dict(hs.peer_metadata)
         identity = b""
         if hs.version == 3:
@@ -483,9 +490,9 @@ class StreamEngine:
                     self._out.add(encode_command(_PONG + context))
             self.io.post(self._flush)
         elif body.startswith(_SUBSCRIBE):
-            self._deliver_late([b"\x01" + body[len(_SUBSCRIBE):]])
+            self._deliver_late([b"\x01" + body[len(_SUBSCRIBE) :]])
         elif body.startswith(_CANCEL):
-            self._deliver_late([b"\x00" + body[len(_CANCEL):]])
+            self._deliver_late([b"\x00" + body[len(_CANCEL) :]])
 
     def _deliver_late(self, msg: Any) -> None:
         link = self._link
@@ -607,7 +614,7 @@ class StreamEngine:
 
                     encode_messages(msgs, buf, big)
                 else:
-                    self._encode(msgs, buf)  # type: ignore[call-arg]
+                    self._encode(msgs, buf)
                 out.add(buf)
             if m is None or m is DELIMITER:
                 return True
@@ -710,178 +717,7 @@ class StreamEngine:
         self.pull()
 
 
-class Session:
-    """The I/O-thread side of one connection (or one connect endpoint, across reconnects).
-
-    Subclasses decide what happens when the engine comes and goes (accept vs connect).
-    ``link`` is the engine-side end of the pipe pair; its peer end belongs to the socket.
-    """
-
-    def __init__(self, core: Any, io: "IOThread", options: Any, endpoint: str) -> None:
-        self.core = core
-        self.io = io
-        self.options = options
-        self.endpoint = endpoint
-        self.link: Optional[Link] = None
-        self.engine: Optional[StreamEngine] = None
-        self.closing = False
-        self.finished = False
-        self._linger_timer: Any = None
-        core._session_started(self)
-
-    # -- decisions delegated by the engine ----------------------------------------------
-    def allow_legacy(self) -> bool:
-        opts = self.options
-        return opts.mechanism == 0 and not opts.zap_domain
-
-    def make_mechanism(self, props: Any) -> Any:
-        return self.core._make_mechanism(self.options, props)
-
-    def zap_request(self, engine: StreamEngine, request: Any) -> None:
-        self.core._zap_request(self, engine, request)
-
-    # -- LinkOwner (any thread) ---------------------------------------------------------
-    #: Sessions may let the sending thread write to the wire itself (see try_direct).
-    direct_write = True
-
-    def link_readable(self, link: Link) -> None:
-        engine = self.engine
-        if engine is not None and engine._direct_ok and engine.try_direct():
-            return
-        self.io.post(self._out_ready)
-
-    def link_writable(self, link: Link) -> None:
-        self.io.post(self._in_ready)
-
-    def link_peer_closed(self, link: Link) -> None:
-        self.io.post(self._socket_closed)
-
-    def _out_ready(self) -> None:
-        engine = self.engine
-        if engine is not None:
-            if not engine._writing:
-                engine.pull()
-        elif engine is None and self.closing:
-            self._check_linger_done()
-
-    def _in_ready(self) -> None:
-        engine = self.engine
-        if engine is not None:
-            engine.resume_input()
-
-    # -- engine reports (I/O thread) ----------------------------------------------------
-    def engine_ready(self, engine: StreamEngine, identity: bytes, metadata: Any,
-                     mechanism: Any) -> None:
-        """Handshake done (for legacy peers, the identity frame comes later)."""
-        if not engine.raw:
-            self.core._monitor_handshake_ok(self.endpoint, engine)
-        self._peer_identity = identity
-        self._peer_metadata = metadata
-        self._mechanism = mechanism
-        try:
-            peer = engine.sock.getpeername()
-            self._peer_address = str(peer[0]) if isinstance(peer, tuple) else ""
-        except OSError:
-            self._peer_address = ""
-
-    def legacy_identity(self, engine: StreamEngine, identity: bytes) -> None:
-        self._peer_identity = identity
-
-    def engine_attached(self, engine: StreamEngine) -> None:
-        raise NotImplementedError
-
-    def engine_drained(self, engine: StreamEngine) -> None:
-        """The socket closed its end and everything it queued is on the wire."""
-        # Our own close, not a disconnection: no DISCONNECTED event (libzmq raises none).
-        # The socket's close request may still be on its way to _socket_closed.
-        self.closing = True
-        engine.close()
-
-    def engine_closed(self, engine: StreamEngine, error: Optional[BaseException]) -> None:
-        raise NotImplementedError
-
-    def _peer_link_metadata(self) -> dict:
-        md = dict(getattr(self, "_peer_metadata", {}) or {})
-        address = getattr(self, "_peer_address", "")
-        if address:
-            md["Peer-Address"] = address
-        mech = getattr(self, "_mechanism", None)
-        if mech is not None:
-            if mech.user_id:
-                md["User-Id"] = mech.user_id
-            for k, v in mech.zap_metadata.items():
-                md[k] = v
-        return md
-
-    def _use_identity(self) -> bytes:
-        ident = getattr(self, "_peer_identity", b"")
-        if self.options.type in USES_PEER_IDENTITY:
-            return ident
-        return b""
-
-    # -- closing ------------------------------------------------------------------------
-    def _socket_closed(self) -> None:
-        """The socket closed its end of our link (close, disconnect, unbind, term)."""
-        if self.closing:
-            return
-        self.closing = True
-        linger = self.core._linger_of(self)
-        if linger == 0:
-            self.terminate()
-            return
-        if linger > 0:
-            self._linger_timer = self.io.call_later(linger / 1000.0, self.terminate)
-        self._check_linger_done()
-
-    def _check_linger_done(self) -> None:
-        engine = self.engine
-        if engine is not None:
-            if not engine._handshaking:
-                engine.pull()
-            return
-        link = self.link
-        if link is None or link.inp.peek() is DELIMITER or link.inp.peek() is None:
-            self.terminate()
-
-    def terminate(self) -> None:
-        """Stop now: close the connection and the link, drop what is queued."""
-        if self.finished:
-            return
-        self.finished = True
-        self.closing = True
-        if self._linger_timer is not None:
-            self._linger_timer.cancel()
-        self._stop_timers()
-        engine = self.engine
-        self.engine = None
-        if engine is not None and not engine.dead:
-            engine.session = _NullSession  # type: ignore[assignment]
-            engine.close()
-        if self.link is not None:
-            self.link.close()
-            self.link.inp.drain()
-        self.core._session_finished(self)
-
-    def _stop_timers(self) -> None:
-        pass
-
-
-class _NullSessionType:
-    """Stands in for a session that let go of its engine."""
-
-    def engine_closed(self, engine: Any, error: Any) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *a, **k: None
-
-
-_NullSession = _NullSessionType()
-
-
 def is_peer_gone(exc: Optional[BaseException]) -> bool:
     return isinstance(exc, (EOFError, ConnectionError)) or (
         isinstance(exc, OSError) and exc.errno in (_errno.ECONNRESET, _errno.EPIPE)
     )
-
-

@@ -81,8 +81,9 @@ class InprocRegistry:
         sock._attach(c_end)
         return c_end
 
-    def _wire(self, connector: Any, c_end: Link, b_end: Link, copts: Any, binder: Any,
-              from_bind: bool) -> None:
+    def _wire(
+        self, connector: Any, c_end: Link, b_end: Link, copts: Any, binder: Any, from_bind: bool
+    ) -> None:
         """Join a connector's pipes to the binder (whose lock the caller holds if from_bind;
         the caller then attaches ``b_end`` itself)."""
         bopts = binder._opts

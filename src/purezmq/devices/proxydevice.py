@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 from .._proxy import proxy
 from ..constants import PUB
@@ -51,8 +51,11 @@ class ProxyBase:
         proxy(ins, outs, mons)
 
 
-def _extra_socket(dev: Any, stype: int, opts: Any, binds: Any, connects: Any) -> Any:
-    """Create one more socket in the device's context and replay its queued calls."""
+def _extra_socket(dev: Any, stype: Optional[int], opts: Any, binds: Any, connects: Any) -> Any:
+    """Create one more socket in the device's context and replay its queued calls.
+
+    (``stype`` None, a steerable device's unset ctrl_type, fails in ``socket()``: TypeError.)
+    """
     sock = dev._context.socket(stype)
     dev._sockets.append(sock)
     for opt, value in opts:

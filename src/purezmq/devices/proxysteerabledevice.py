@@ -50,7 +50,7 @@ class ProxySteerableBase:
         ctrls = _extra_socket(
             self,
             self.ctrl_type,
-            self._ctrl_sockopts,  # type: ignore[arg-type]
+            self._ctrl_sockopts,
             self._ctrl_binds,
             self._ctrl_connects,
         )

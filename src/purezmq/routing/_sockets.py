@@ -21,7 +21,7 @@ property of the receiver (no defensive copies on the hot path).
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Type
 
 from .._pipe import Link
 from ..constants import EFSM, EHOSTUNREACH, ENOTSUP
@@ -118,6 +118,9 @@ class Routing:
 class _LbFq(Routing):
     """Round-robin out, fair-queue in: DEALER, and the base of PUSH, PULL and PAIR."""
 
+    #: The peer ``begin`` picked for the message ``end`` delivers.
+    _target: Optional[Link]
+
     def __init__(self, options: Any, rng: Callable[[int], int]) -> None:
         super().__init__(options, rng)
         # Bound straight to the strategies: one call less per message.
@@ -134,7 +137,9 @@ class _LbFq(Routing):
         return True
 
     def end(self, msg: Message) -> None:
-        self._target.out.force_write(msg)
+        target = self._target
+        assert target is not None  # begin() picked it
+        target.out.force_write(msg)
         self._target = None
 
     def send(self, msg: Message) -> bool:
@@ -470,7 +475,7 @@ class Stream(Router):
                 other.out.write([msg[i + 1]])
 
 
-ROUTING_TYPES: Dict[int, type] = {
+ROUTING_TYPES: Dict[int, Type[Routing]] = {
     0: Pair,
     3: Req,
     4: Rep,

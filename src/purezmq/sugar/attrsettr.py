@@ -24,9 +24,7 @@ class AttributeSetter:
         try:
             opt = getattr(constants, upper)
         except AttributeError:
-            raise AttributeError(
-                f"{self.__class__.__name__} has no such option: {upper}"
-            ) from None
+            raise AttributeError(f"{self.__class__.__name__} has no such option: {upper}") from None
         self._set_attr_opt(upper, opt, value)
 
     def _set_attr_opt(self, name: str, opt: int, value: Any) -> None:
@@ -39,9 +37,7 @@ class AttributeSetter:
         try:
             opt = getattr(constants, upper)
         except AttributeError:
-            raise AttributeError(
-                f"{self.__class__.__name__} has no such option: {upper}"
-            ) from None
+            raise AttributeError(f"{self.__class__.__name__} has no such option: {upper}") from None
         from ..error import ZMQError
 
         try:

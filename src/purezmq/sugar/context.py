@@ -20,8 +20,6 @@ T = TypeVar("T", bound="Context")
 _exiting = False
 
 
-
-
 def _notice_atexit() -> None:
     global _exiting
     _exiting = True

@@ -39,6 +39,12 @@ class Frame(AttributeSetter):
     more: bool = False
     tracker: Optional[MessageTracker] = None
     tracker_event: Any = None
+    # Per-frame state, written straight into ``__dict__`` (see ``_from_wire``).
+    _data: Any
+    _bytes: Optional[builtins.bytes]
+    _metadata: Optional[Dict[str, Any]]
+    _owner: Any
+    _holder: Optional[_Holder]
 
     def __init__(
         self,

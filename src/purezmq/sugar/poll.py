@@ -150,8 +150,9 @@ def zmq_poll(sockets: List[Tuple[Any, int]], timeout: int = -1) -> List[Tuple[An
     return _poll(list(sockets), deadline)
 
 
-def select(rlist: List[Any], wlist: List[Any], xlist: List[Any],
-           timeout: Optional[float] = None) -> Tuple[List[Any], List[Any], List[Any]]:
+def select(
+    rlist: List[Any], wlist: List[Any], xlist: List[Any], timeout: Optional[float] = None
+) -> Tuple[List[Any], List[Any], List[Any]]:
     """select() for sockets and fds; ``timeout`` in seconds (None = forever)."""
     if timeout is None:
         timeout_ms = None

@@ -200,8 +200,10 @@ class Socket(AttributeSetter):
 
     def __setattr__(self, key: str, value: Any) -> None:
         # pyzmq: ``sock.subscribe = b"x"`` sets the option even though subscribe() is a method
-        if key[:1] != "_" and key.lower() in ("subscribe", "unsubscribe") and (
-            key not in self.__dict__
+        if (
+            key[:1] != "_"
+            and key.lower() in ("subscribe", "unsubscribe")
+            and (key not in self.__dict__)
         ):
             if isinstance(value, str):
                 value = value.encode("utf8")
@@ -374,7 +376,11 @@ class Socket(AttributeSetter):
 
     # -- multipart and serialisation ----------------------------------------------------
     def send_multipart(
-        self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True, track: bool = False,
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Send a sequence of frames as one message."""
@@ -437,18 +443,26 @@ class Socket(AttributeSetter):
     def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> Any:
         return load(recvd)
 
-    def send_serialized(self, msg: Any, serialize: Callable[[Any], Any], flags: int = 0,
-                        copy: bool = True, **kwargs: Any) -> Any:
+    def send_serialized(
+        self,
+        msg: Any,
+        serialize: Callable[[Any], Any],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         frames = serialize(msg)
         return self.send_multipart(frames, flags=flags, copy=copy, **kwargs)
 
-    def recv_serialized(self, deserialize: Callable[[Any], Any], flags: int = 0,
-                        copy: bool = True) -> Any:
+    def recv_serialized(
+        self, deserialize: Callable[[Any], Any], flags: int = 0, copy: bool = True
+    ) -> Any:
         frames = self.recv_multipart(flags=flags, copy=copy)
         return self._deserialize(frames, deserialize)
 
-    def send_string(self, u: str, flags: int = 0, copy: bool = True,
-                    encoding: str = "utf-8", **kwargs: Any) -> Any:
+    def send_string(
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
+    ) -> Any:
         if not isinstance(u, str):
             raise TypeError("str objects only")
         return self.send(u.encode(encoding), flags=flags, copy=copy, **kwargs)
@@ -461,8 +475,9 @@ class Socket(AttributeSetter):
 
     recv_unicode = recv_string
 
-    def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL,
-                   **kwargs: Any) -> Any:
+    def send_pyobj(
+        self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: Any
+    ) -> Any:
         return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
 
     def recv_pyobj(self, flags: int = 0) -> Any:
@@ -470,8 +485,9 @@ class Socket(AttributeSetter):
         return self._deserialize(msg, pickle.loads)
 
     def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> Any:
-        send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group")
-                       if k in kwargs}
+        send_kwargs = {
+            k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group") if k in kwargs
+        }
         msg = json.dumps(obj, **kwargs).encode("utf8")  # pyzmq's jsonapi.dumps
         return self.send(msg, flags=flags, **send_kwargs)
 
@@ -494,8 +510,9 @@ class Socket(AttributeSetter):
         return evts.get(self, 0)
 
     # -- monitor ------------------------------------------------------------------------
-    def get_monitor_socket(self, events: Optional[int] = None, addr: Optional[str] = None
-                           ) -> "Socket":
+    def get_monitor_socket(
+        self, events: Optional[int] = None, addr: Optional[str] = None
+    ) -> "Socket":
         """A PAIR socket, connected and ready to receive this socket's events."""
         mon = self._monitor_socket
         if mon is not None:

@@ -30,5 +30,4 @@ def zmq_version_info() -> Tuple[int, int, int]:
     return _LIBZMQ
 
 
-__all__ = ["zmq_version", "zmq_version_info", "pyzmq_version", "pyzmq_version_info",
-           "__version__"]
+__all__ = ["zmq_version", "zmq_version_info", "pyzmq_version", "pyzmq_version_info", "__version__"]

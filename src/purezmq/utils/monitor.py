@@ -26,6 +26,7 @@ def recv_monitor_message(socket: Any, flags: int = 0) -> Any:
     """Receive and decode one event from a monitor socket (awaitable for asyncio sockets)."""
     msg = socket.recv_multipart(flags)
     if hasattr(msg, "__await__"):
+
         async def _parse() -> Dict[str, Any]:
             return parse_monitor_message(await msg)
 

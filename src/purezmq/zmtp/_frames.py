@@ -71,9 +71,7 @@ def command_body(name: bytes, data: bytes = b"") -> bytes:
     return bytes((len(name),)) + name + data
 
 
-def encode_messages(
-    msgs: Any, out: bytearray, big: Optional[Callable[[Any], None]] = None
-) -> None:
+def encode_messages(msgs: Any, out: bytearray, big: Optional[Callable[[Any], None]] = None) -> None:
     """Append the ZMTP 2.0/3.0 encoding of each message in ``msgs`` to ``out``.
 
     With ``big`` given, the body of a frame of at least ZEROCOPY_MIN bytes is not copied:
@@ -216,19 +214,20 @@ class V3Decoder:
         """Decode a chunk of stream bytes; return the messages it completed."""
         msgs: Message = []
         if self._body is not None:
-            body = self._body
+            # The rest of a large frame (``big``: its body buffer, a bytearray).
+            big = self._body
             bpos = self._body_pos
             room = self._body_size - bpos
             n = len(data)
             if n < room:
-                if bpos + n > len(body):
-                    body = self._grow(bpos + n)
-                body[bpos : bpos + n] = data
+                if bpos + n > len(big):
+                    big = self._grow(bpos + n)
+                big[bpos : bpos + n] = data
                 self._body_pos = bpos + n
                 return msgs
-            if self._body_size > len(body):
-                body = self._grow(self._body_size)
-            body[bpos:] = data[:room]
+            if self._body_size > len(big):
+                big = self._grow(self._body_size)
+            big[bpos:] = data[:room]
             data = data[room:]
             self._finish_body(msgs)
         if self._tail:
@@ -260,8 +259,8 @@ class V3Decoder:
                 if size >= BIG_BODY:
                     self._frames = frames
                     have = end - start
-                    self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
-                    body[:have] = data[start:end]
+                    self._body = big = bytearray(max(have, min(size, BODY_PREALLOC)))
+                    big[:have] = data[start:end]
                     self._body_pos = have
                     self._body_size = size
                     self._body_flags = flags

@@ -242,8 +242,10 @@ class Handshake:
             return
         self.peer_metadata = mech.peer_metadata
         peer_type = self.peer_metadata.get("Socket-Type")
-        if self._check_type and peer_type is not None and not compatible(
-            self.socket_type, peer_type
+        if (
+            self._check_type
+            and peer_type is not None
+            and not compatible(self.socket_type, peer_type)
         ):
             local = TYPE_NAMES.get(self.socket_type, b"?").decode()
             raise ProtocolError(
