@@ -240,11 +240,21 @@ class Sub(Routing):
 
     def subscribe(self, topic: bytes) -> None:
         self.filters.add(topic)
+        self._bind_recv()
         self._to_publishers([b"\x01" + topic])
 
     def unsubscribe(self, topic: bytes) -> None:
         if self.filters.remove(topic):
+            self._bind_recv()
             self._to_publishers([b"\x00" + topic])
+
+    def _bind_recv(self) -> None:
+        """Subscribed to everything, a SUB receives straight from its fair queue."""
+        if type(self) is Sub:
+            if b"" in self.filters.topics:
+                self.recv = self.fq.recv  # type: ignore[method-assign]
+            else:
+                self.__dict__.pop("recv", None)
 
     def _to_publishers(self, msg: Message) -> None:
         """Subscriptions bypass the HWM: losing one silently is worse than a long queue."""
@@ -260,8 +270,6 @@ class Sub(Routing):
     def recv(self) -> Optional[Message]:
         filters = self.filters
         recv = self.fq.recv
-        if b"" in filters.topics:
-            return recv()  # subscribed to everything: nothing to filter
         while True:
             msg = recv()
             if msg is None:
