@@ -14,6 +14,7 @@ import pytest
 from helpers import (
     STREAM_TRANSPORTS,
     TRANSPORTS,
+    WAIT,
     bind,
     connectable,
     free_tcp_port,
@@ -756,3 +757,118 @@ def test_term_prompt_when_nothing_is_queued(stype):
     t0 = time.monotonic()
     c.term()
     assert time.monotonic() - t0 < 1.0
+
+
+ROUNDS = int(os.environ.get("ROUNDS", "1000"))
+
+
+def _finishes(fn, *args):
+    """Run ``fn(*args)`` in a daemon thread: did it return within WAIT (a hang stays there)?"""
+    done = threading.Event()
+
+    def run():
+        fn(*args)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done.wait(WAIT)
+
+
+def test_closing_both_ends_of_inproc_pipes_at_once_never_deadlocks():
+    """Two sockets joined by inproc, each closed in its own thread at the same moment.
+
+    Closing refuses a pending attach and closes links, which notifies the socket at the
+    other end -- itself closing. That must never wait on the other socket's lock: it
+    deadlocked once, seen through ThreadAuthenticator + Context.destroy().
+    """
+    import sys
+
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: the race needs tight interleaving
+    try:
+        _close_both_ends_rounds()
+    finally:
+        sys.setswitchinterval(old_interval)
+
+
+def _close_both_ends_rounds():
+    for i in range(ROUNDS):
+        c = zmq.Context()
+        a = c.socket(zmq.PAIR)
+        a.bind(f"inproc://both-ends-{i}")
+        b = c.socket(zmq.PAIR)
+        b.connect(f"inproc://both-ends-{i}")  # a's attach is still only queued
+        go = threading.Barrier(2)
+
+        def close_b(b=b, go=go):
+            go.wait()
+            b.close(linger=0)
+
+        t = threading.Thread(target=close_b, daemon=True)
+        t.start()
+        go.wait()
+        a.close(linger=0)
+        t.join(WAIT)
+        assert not t.is_alive(), f"close() deadlocked at round {i}"
+        assert _finishes(c.term), f"term() hung at round {i}"
+
+
+def test_authenticator_thread_and_destroy_never_deadlock():
+    """The case that hung CI: destroy() closing the ZAP thread's sockets while it closes them."""
+    from purezmq.auth.thread import ThreadAuthenticator
+
+    for i in range(200):
+        c = zmq.Context()
+        auth = ThreadAuthenticator(c)
+        auth.start()
+        thread = auth.thread
+        assert _finishes(c.destroy, 0), f"destroy() hung at round {i}"
+        thread.join(WAIT)
+        assert not thread.is_alive()
+
+
+def test_socket_fds_are_released():
+    """ZMQ_FD (an eventfd) goes with its socket: a program cycling sockets never runs out."""
+    import gc
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc/self/fd to count descriptors")
+    c = zmq.Context()
+    try:
+        gc.collect()
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(300):
+            s = c.socket(zmq.PAIR)
+            s.get(zmq.FD)
+            zmq.Poller().register(s, zmq.POLLIN)
+            s.close()
+        del s
+        gc.collect()
+        after = len(os.listdir("/proc/self/fd"))
+        assert after - before < 10
+    finally:
+        c.term()
+
+
+def test_io_threads_leave_signals_to_the_main_thread():
+    """As libzmq's: an I/O thread blocks asynchronous signals, so SIGINT/SIGALRM reach a
+    thread that can act on them (Python runs handlers in the main thread only)."""
+    import signal
+
+    if not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/status"):
+        pytest.skip("needs /proc/self/task/*/status")
+    c = zmq.Context()
+    s = c.socket(zmq.PULL)
+    try:
+        s.bind("tcp://127.0.0.1:*")  # the I/O thread is running
+        io = [t for t in threading.enumerate() if t.name.startswith("purezmq-io")]
+        assert io
+        for t in io:
+            with open(f"/proc/self/task/{t.native_id}/status") as f:
+                blocked = int(next(ln for ln in f if ln.startswith("SigBlk:")).split()[1], 16)
+            for sig in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD):
+                assert blocked & (1 << (sig - 1)), f"{t.name} takes {sig!r}"
+            assert not blocked & (1 << (signal.SIGSEGV - 1))
+    finally:
+        s.close(linger=0)
+        c.term()

@@ -122,12 +122,27 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
     def _post(self, kind: int, link: Any) -> None:
         self._cmds.append((kind, link))
         if self._closed:
-            # Nobody will call into a closed socket again: settle it here (a late attach
-            # is refused, so its session can finish and term() does not wait forever).
-            with self._lock:
-                if self._cmds:
-                    self._process_cmds()
+            self._settle_closed()
         self._notify()
+
+    def _settle_closed(self) -> None:
+        """Settle a closed socket's late commands, from whichever thread posts them.
+
+        Nobody will call into a closed socket again, so its commands are handled here: a
+        late attach is refused (its session can finish and term() does not wait forever),
+        the rest mean nothing any more. Without ``_lock``: refusing closes the link, which
+        posts to its peer socket, and that socket may be closing in another thread and
+        posting back to this one -- taking locks here deadlocked two sockets closed at
+        once. Each command is popped (atomically) by exactly one thread.
+        """
+        cmds = self._cmds
+        while cmds:
+            try:
+                kind, link = cmds.popleft()
+            except IndexError:
+                return
+            if kind == _ATTACH:
+                link.close()
 
     def _notify(self) -> None:
         """Wake everything that may wait on this socket: threads, the FD, async waiters."""

@@ -173,8 +173,7 @@ class EndpointsMixin(SocketParts):
                 self._opts.linger = -1 if linger < 0 else int(linger)
             self._closed = True
             self._st.dead = True
-            if self._cmds:
-                self._process_cmds()
+            self._settle_closed()  # (commands may be settled by posting threads from now on)
             routing = self._routing
             for link in list(routing.links):
                 routing.link_ended(link)

@@ -73,14 +73,23 @@ class _FdSignal:
                 pass
 
     def close(self) -> None:
+        """Release the descriptor(s). Only once nobody can poll them any more: a number
+        closed under a poller could be reused by an unrelated file and wait forever."""
+        if getattr(self, "rfd", -1) < 0:
+            return  # closed already, or __init__ failed
+        rfd, self.rfd, self.wfd = self.rfd, -1, -1
         if hasattr(self, "_pair"):
             for s in self._pair:
                 s.close()
         else:
             try:
-                os.close(self.rfd)
+                os.close(rfd)
             except OSError:
                 pass
+
+    # The socket owns its signals for its whole life (a poller holding the socket keeps
+    # them valid, even after close()): they go with it.
+    __del__ = close
 
 
 class _State:
@@ -138,6 +147,7 @@ class SocketParts:
         def _check_usable(self) -> None: ...
 
         def _process_cmds(self) -> None: ...
+        def _settle_closed(self) -> None: ...
 
         def _notify(self) -> None: ...
 

@@ -20,6 +20,7 @@ import itertools
 import logging
 import os
 import selectors
+import signal
 import socket
 import threading
 import time
@@ -30,6 +31,42 @@ log = logging.getLogger("purezmq")
 
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
+
+
+#: Signals an I/O thread never takes: asynchronous ones, so the kernel delivers them to a
+#: thread that can act on them. Python runs handlers in the main thread only, and a signal
+#: landing here would leave a main thread blocked in an untimed wait (a lock, join())
+#: uninterrupted: Ctrl-C or a SIGALRM watchdog would be lost. libzmq's threads block every
+#: signal for the same reason. Faults raised by the thread itself are never blocked.
+_ASYNC_SIGNALS = frozenset(
+    s
+    for s in getattr(signal, "valid_signals", lambda: set())()
+    if s
+    not in {
+        getattr(signal, n, None)
+        for n in (
+            "SIGKILL",
+            "SIGSTOP",
+            "SIGSEGV",
+            "SIGBUS",
+            "SIGFPE",
+            "SIGILL",
+            "SIGABRT",
+            "SIGTRAP",
+            "SIGSYS",
+        )
+    }
+)
+
+
+def _block_async_signals() -> None:
+    """Block the asynchronous signals in the calling thread (where the OS supports it)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None and _ASYNC_SIGNALS:
+        try:
+            mask(signal.SIG_BLOCK, _ASYNC_SIGNALS)
+        except (OSError, ValueError):  # pragma: no cover - exotic platform
+            pass
 
 
 class Timer:
@@ -172,6 +209,7 @@ class IOThread:
                 pass
 
     def _run(self) -> None:
+        _block_async_signals()
         sel = self._selector
         mailbox = self._mailbox
         timers = self._timers
