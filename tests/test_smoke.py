@@ -33,8 +33,9 @@ def test_pair_bounce(ctx, transport, tmp_path):
 def test_req_rep(ctx, transport, tmp_path):
     rep = ctx.socket(zmq.REP)
     req = ctx.socket(zmq.REQ)
-    ep = {"inproc": "inproc://rr", "ipc": f"ipc://{tmp_path}/rr.sock",
-          "tcp": "tcp://127.0.0.1:*"}[transport]
+    ep = {"inproc": "inproc://rr", "ipc": f"ipc://{tmp_path}/rr.sock", "tcp": "tcp://127.0.0.1:*"}[
+        transport
+    ]
     rep.bind(ep)
     req.connect(rep.last_endpoint.decode())
     req.rcvtimeo = rep.rcvtimeo = 5000

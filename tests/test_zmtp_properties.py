@@ -1,4 +1,4 @@
-"""Property tests: codec round-trips, chunking invariance, "parse or ProtocolError, nothing else"."""
+"""Property tests: codec round-trips, chunking invariance, parse or ProtocolError (nothing else)."""
 
 from __future__ import annotations
 

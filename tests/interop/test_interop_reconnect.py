@@ -222,8 +222,6 @@ def test_bound_pz_router_accepts_restarted_peer_identity(peers, pz, endpoint, tr
     assert d2.recv()[0] == describe_all([b"hi again"])
 
 
-
-
 @TRANSPORT
 def test_req_relaxed_resends_to_restarted_peer(peers, pz, endpoint, transport):
     """The peer dies holding a request: with REQ_RELAXED (+CORRELATE) the purezmq REQ may
