@@ -442,7 +442,7 @@ def measure_thr(
         last = first
         got = 1
         try:
-            for got in range(1, count - 1):
+            for got in range(1, count - 1):  # noqa: B007 - read after the loop on error
                 recv()
             if count > 1:
                 last = recv()
@@ -895,7 +895,7 @@ def measure_aio_thr(
             t0 = time.perf_counter()
             got = 1
             try:
-                for got in range(1, count - 1):
+                for got in range(1, count - 1):  # noqa: B007 - read after the loop on error
                     await recv()
                 if count > 1:
                     last = await recv()
@@ -1202,9 +1202,13 @@ def run_asyncio_section(
                     "value": v,
                 }
             )
-        a, s = (find("rtt as", tr), find("rtt ss", tr)) if tr == "inproc" else (
-            find("rtt al", tr),
-            find("rtt sl", tr),
+        a, s = (
+            (find("rtt as", tr), find("rtt ss", tr))
+            if tr == "inproc"
+            else (
+                find("rtt al", tr),
+                find("rtt sl", tr),
+            )
         )
         if a and s and a["purezmq"] and s["purezmq"]:
             which = "as/ss" if tr == "inproc" else "al/sl"
@@ -1396,8 +1400,10 @@ def measure_curve_hs(lib: str, size: int, count: int, tag: str) -> dict[str, Any
 def curve_items(args: argparse.Namespace) -> list[tuple[str, int, int]]:
     """(kind, size, count) of the curve section."""
     div = 10 if args.quick else 1
-    items = [("thr", size, args.count or max(2000, CURVE_THR_COUNTS[size] // div))
-             for size in CURVE_SIZES]
+    items = [
+        ("thr", size, args.count or max(2000, CURVE_THR_COUNTS[size] // div))
+        for size in CURVE_SIZES
+    ]
     items.append(("hs", 0, args.count or max(200, CURVE_HS_COUNT // div)))
     return items
 
@@ -1416,8 +1422,10 @@ def run_curve_section(
         return f"{fmt_rate(res['hs_per_s'])} handshakes/s"
 
     print()
-    print(f"curve: CURVE over tcp (PUSH -> PULL; hs = connect + handshake + 1 round trip, "
-          f"{CURVE_HS_WINDOW} in flight)")
+    print(
+        f"curve: CURVE over tcp (PUSH -> PULL; hs = connect + handshake + 1 round trip, "
+        f"{CURVE_HS_WINDOW} in flight)"
+    )
     header = (
         f"{'kind':<9}{'transport':<10}{'size':>7}  {'count':>8}  "
         f"{'pyzmq':>28}  {'purezmq':>28}  ratio"
@@ -1444,8 +1452,9 @@ def run_curve_section(
                     finally:
                         watchdog.disarm()
                         kill_all_children()
-                    if res is not None and (best[lib] is None or
-                                            res[key[kind]] > best[lib][key[kind]]):
+                    if res is not None and (
+                        best[lib] is None or res[key[kind]] > best[lib][key[kind]]
+                    ):
                         best[lib] = res
             py, pure = best["zmq"], best["purezmq"]
             ratio = pure[key[kind]] / py[key[kind]] if py and pure else None
@@ -1481,10 +1490,18 @@ def run_curve_section(
     for kind, size, limit in CURVE_FLOORS:
         r = next((r for r in rows if r["kind"] == kind and r["size"] == size), None)
         v = r["ratio"] if r else None
-        label = (f"curve thr {fmt_size(size)} ≥ {limit}×" if kind == "thr"
-                 else f"curve handshakes/s ≥ {limit}×")
-        floors.append({"floor": label, "status": "PASS" if v is not None and v >= limit
-                       else "FAIL", "value": v})
+        label = (
+            f"curve thr {fmt_size(size)} ≥ {limit}×"
+            if kind == "thr"
+            else f"curve handshakes/s ≥ {limit}×"
+        )
+        floors.append(
+            {
+                "floor": label,
+                "status": "PASS" if v is not None and v >= limit else "FAIL",
+                "value": v,
+            }
+        )
     print()
     print("curve " + fmt_floors(floors))
     return rows, floors, errors

@@ -238,8 +238,22 @@ class V3Decoder:
         frames = self._frames
         mx = self._max
         on_command = self.on_command
+        short_ok = mx >= 255  # no short frame can exceed MAXMSGSIZE
         while end - pos >= 2:
             flags = data[pos]
+            if not flags and short_ok:
+                # The common case, first: a short, final data frame.
+                stop = pos + 2 + data[pos + 1]
+                if stop > end:
+                    break
+                if frames:
+                    frames.append(data[pos + 2 : stop])
+                    msgs.append(frames)
+                    frames = []
+                else:
+                    msgs.append([data[pos + 2 : stop]])
+                pos = stop
+                continue
             if flags & LONG:
                 if end - pos < 9:
                     break
