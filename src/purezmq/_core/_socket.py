@@ -298,7 +298,10 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
             if holder is not None:
                 return self._send_slow(data, flags, tracker, holder)
         st = self._st
-        with self._lock:
+        # acquire/try/finally rather than ``with``: half the cost, on every message.
+        lock = self._lock
+        lock.acquire()
+        try:
             if st.dead:
                 self._check_usable()
             if self._cmds:
@@ -316,6 +319,8 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
                     tx = self._tracked(tx)
                 self._routing.end(tx)
                 return tracker
+        finally:
+            lock.release()
         return self._send_slow(data, flags, tracker, None)
 
     def send_multipart(
@@ -345,8 +350,10 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
         timeo = self._opts.sndtimeo
         nowait = flags & DONTWAIT or timeo == 0
         deadline = None
+        lock = self._lock  # acquire/try/finally: see send()
         while True:
-            with self._lock:
+            lock.acquire()
+            try:
                 self._check_usable()
                 if self._cmds:
                     self._process_cmds()
@@ -371,6 +378,8 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
                 elif routing.begin(frames[0], len(frames) > 1):
                     routing.end(msg)
                     return tracker
+            finally:
+                lock.release()
             if nowait:
                 raise Again()
             if deadline is None and timeo > 0:
@@ -381,7 +390,9 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive every frame of one message at once."""
         st = self._st
-        with self._lock:
+        lock = self._lock  # acquire/try/finally: see send()
+        lock.acquire()
+        try:
             rx = st.rx
             if rx is not None:  # the rest of a message begun with recv()
                 rest = rx[st.rx_pos + 1 :]
@@ -399,6 +410,8 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
                 if copy:
                     return [f if type(f) is bytes else bytes(f) for f in msg]
                 return self._frames_out(msg, msg, copy, self._routing.last_link())
+        finally:
+            lock.release()
         frame = self._recv_slow(flags, copy)
         # The first frame came through the blocking path; the rest is already here.
         with self._lock:
@@ -499,7 +512,9 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive one frame: bytes, or a Frame when ``copy`` is False."""
         st = self._st
-        with self._lock:
+        lock = self._lock  # acquire/try/finally: see send()
+        lock.acquire()
+        try:
             if st.rx is not None:
                 return self._next_frame(copy)
             if st.dead:
@@ -513,6 +528,8 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
                     frame = msg[0]
                     return frame if type(frame) is bytes else bytes(frame)
                 return self._first_frame(msg, copy)
+        finally:
+            lock.release()
         return self._recv_slow(flags, copy)
 
     def _next_frame(self, copy: bool) -> Any:
