@@ -7,6 +7,7 @@ import time
 
 import pytest
 from helpers import (
+    RCVTIMEO,
     TRANSPORTS,
     assert_no_message,
     bind,
@@ -439,3 +440,34 @@ def test_dealer_router_envelope_roundtrip(ctx, transport):
     assert rest == [b"", b"ABC", b"DEF"]
     send_seq(router, ident, None, b"GHI", b"JKL")
     recv_seq(dealer, None, b"GHI", b"JKL")
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_blocked_receiver_hands_a_stream_to_the_io_thread(ctx, transport):
+    """A thread blocked in recv() reads a lone tcp/ipc peer's connection itself (a reply
+    saves two thread hand-offs) -- until a read finds several messages: then the peer
+    streams and the I/O thread reads ahead for a while. Either way nothing is lost or
+    reordered."""
+    pull = ctx.socket(zmq.PULL)
+    pull.rcvtimeo = RCVTIMEO
+    pull.linger = 0
+    push = ctx.socket(zmq.PUSH)
+    push.linger = 0
+    ep = bind(pull, transport)
+    push.connect(ep)
+    push.send(b"hello")
+    assert pull.recv() == b"hello"
+    core = pull._core
+    engine = core._direct_engine()
+    assert engine is not None  # the lone peer's connection, readable by a blocked thread
+    engine.streaming_until = time.monotonic() + 60
+    assert core._direct_engine() is None
+    assert core._direct_engine(streams_too=True) is engine  # purezmq.asyncio reads anyway
+    engine.streaming_until = 0.0
+    assert core._direct_engine() is engine
+    for _ in range(3):  # bursts in both regimes: in order, complete
+        push.send_multipart([b"%d" % i for i in range(3)])
+        for i in range(2000):
+            push.send(b"m%d" % i)
+        assert pull.recv_multipart() == [b"0", b"1", b"2"]
+        assert [pull.recv() for _ in range(2000)] == [b"m%d" % i for i in range(2000)]

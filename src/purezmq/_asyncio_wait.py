@@ -352,7 +352,7 @@ class _Waiters:
                 return
             core = self.core
             with core._lock:  # (another thread may be changing the peers)
-                want = core._direct_engine()
+                want = core._direct_engine(streams_too=True)
             if want is cur:
                 return
             fail = self.dfail

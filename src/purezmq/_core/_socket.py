@@ -594,8 +594,12 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
                 if msg is not None:
                     return self._first_frame(msg, copy)
 
-    def _direct_engine(self) -> Any:
-        """The engine of this socket's only peer, if it is a tcp/ipc connection."""
+    def _direct_engine(self, streams_too: bool = False) -> Any:
+        """The engine of this socket's only peer, if it is a tcp/ipc connection.
+
+        A blocked thread leaves a streaming peer to the I/O thread (``streaming_until``);
+        ``streams_too`` (purezmq.asyncio, whose event loop would otherwise be woken from
+        the I/O thread for each batch) takes it anyway."""
         links = self._routing.links
         if len(links) != 1:
             return None
@@ -611,6 +615,8 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
             or not engine._reading
         ):
             return None  # the I/O thread has work to do on it first
+        if not streams_too and _monotonic() < engine.streaming_until:
+            return None  # a stream: the I/O thread reads ahead, in parallel with us
         return engine
 
     def _poll_wait(self, engine: Any, deadline: Optional[float]) -> bool:
