@@ -36,7 +36,7 @@ import struct
 from typing import Any, Callable, List, Optional, Tuple
 
 from ._errors import FailureKind, ProtocolCode, ProtocolError
-from ._frames import BIG_BODY, BODY_PREALLOC, COMMAND, LONG, ZEROCOPY_MIN
+from ._frames import BIG_BODY, COMMAND, LONG, ZEROCOPY_MIN, LargeBodyDecoder
 from ._mechanism import ERROR, parse_error
 
 try:
@@ -338,7 +338,7 @@ class CurveCodec:
         )
 
 
-class CurveDecoder:
+class CurveDecoder(LargeBodyDecoder):
     """Incremental decoder of the CURVE data stream into whole plaintext messages.
 
     Same interface as ``_frames.V3Decoder``: ``feed(data)`` returns completed messages,
@@ -357,9 +357,6 @@ class CurveDecoder:
         "_max",
         "_tail",
         "_frames",
-        "_body",
-        "_body_pos",
-        "_body_size",
         "on_command",
         "_fast",
         "_na",
@@ -387,9 +384,7 @@ class CurveDecoder:
         self._max = maxmsgsize if maxmsgsize >= 0 else 1 << 48  # garbage beyond 256 TiB
         self._tail = b""
         self._frames: List[bytes] = []
-        self._body: Optional[bytearray] = None
-        self._body_pos = 0
-        self._body_size = 0
+        LargeBodyDecoder.__init__(self)
         self.on_command = on_command
         self._fast = _FAST and len(key) == 32 and len(prefix) == 16 and len(last_nonce) == 8
         self._pcap = 0
@@ -452,20 +447,7 @@ class CurveDecoder:
         except CryptoError:
             raise _crypto_fail("MESSAGE") from None
         self._last = nonce
-        flags = plain[0]
-        body = plain[1:]
-        if flags & _F_COMMAND:
-            if self.on_command is not None:
-                self.on_command(body)
-        elif flags & _F_MORE:
-            self._frames.append(body)
-        elif self._frames:
-            frames = self._frames
-            frames.append(body)
-            msgs.append(frames)
-            self._frames = []
-        else:
-            msgs.append([body])
+        self._deliver(plain[0], plain[1:], msgs)
 
     def _message_in_place(self, buf: bytearray, msgs: List[List[bytes]]) -> None:
         """The MESSAGE filling all of ``buf`` (a large body), opened in place (fast path)."""
@@ -496,34 +478,7 @@ class CurveDecoder:
             raise _crypto_fail("MESSAGE")
         return pb[0], _ffi.buffer(pb)[1:mlen]
 
-    # -- large bodies -------------------------------------------------------------------
-    def body_buffer(self) -> Optional[memoryview]:
-        """Where the next bytes of a large frame should be read into, or None."""
-        body = self._body
-        if body is None:
-            return None
-        pos = self._body_pos
-        if pos == len(body):
-            body = self._grow(pos + 1)
-        return memoryview(body)[pos:]
-
-    def body_received(self, n: int) -> List[List[bytes]]:
-        """``n`` bytes were written into :meth:`body_buffer`; returns completed messages."""
-        self._body_pos += n
-        msgs: List[List[bytes]] = []
-        if self._body_pos >= self._body_size:
-            self._finish_body(msgs)
-        return msgs
-
-    def _grow(self, need: int) -> bytearray:
-        old = self._body
-        assert old is not None
-        new = bytearray(min(self._body_size, max(need, 2 * len(old))))
-        pos = self._body_pos
-        new[:pos] = memoryview(old)[:pos]
-        self._body = new
-        return new
-
+    # -- large bodies (the buffer handling is LargeBodyDecoder's) ------------------------
     def _finish_body(self, msgs: List[List[bytes]]) -> None:
         body = self._body
         assert body is not None
@@ -544,22 +499,9 @@ class CurveDecoder:
         if not isinstance(data, bytes):
             data = bytes(data)
         if self._body is not None:
-            body = self._body
-            bpos = self._body_pos
-            room = self._body_size - bpos
-            n = len(data)
-            if n < room:
-                if bpos + n > len(body):
-                    body = self._grow(bpos + n)
-                body[bpos : bpos + n] = data
-                self._body_pos = bpos + n
+            data = self._resume_body(data, msgs)
+            if data is None:
                 return msgs
-            if self._body_size > len(body):
-                body = self._grow(self._body_size)
-            body[bpos:] = data[:room]
-            self._body_pos = self._body_size
-            data = data[room:]
-            self._finish_body(msgs)
         if self._tail:
             data = self._tail + data
             self._tail = b""
@@ -582,13 +524,6 @@ class CurveDecoder:
             ProtocolCode.ZMTP_UNSPECIFIED,
             FailureKind.LIMIT,
         )
-
-    def _start_body(self, data: bytes, start: int, end: int, size: int) -> None:
-        have = end - start
-        self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
-        body[:have] = data[start:end]
-        self._body_pos = have
-        self._body_size = size
 
     def _scan(self, data: bytes, msgs: List[List[bytes]]) -> int:
         """Open every whole MESSAGE frame in ``data``; return where the rest begins."""

@@ -116,41 +116,21 @@ def encode_wire(msg: Any) -> bytes:
     return bytes(out)
 
 
-class V3Decoder:
-    """Incremental decoder of ZMTP 2.0/3.0 frames into whole messages.
-
-    ``commands`` collects command bodies seen after the handshake (3.0 only); with
-    ``allow_commands`` false (ZMTP 2.0) the COMMAND bit is ignored, as RFC 15 defines no
-    such bit and libzmq treats its frames as data.
+class LargeBodyDecoder:
+    """What both stream decoders (plain ZMTP and CURVE) do with a frame too large to wait
+    for in the stream buffer: it gets a buffer of its own, which the reader fills straight
+    from the socket (``body_buffer()`` / ``body_received(n)``) or ``feed()`` fills from a
+    chunk (``_resume_body``). A subclass decides what a finished body becomes
+    (``_finish_body``); it must reset ``_body`` to None and ``_body_pos`` to 0.
     """
 
-    __slots__ = (
-        "_tail",
-        "_frames",
-        "_max",
-        "_body",
-        "_body_pos",
-        "_body_size",
-        "_body_flags",
-        "on_command",
-    )
+    __slots__ = ("_body", "_body_pos", "_body_size")
 
-    def __init__(
-        self,
-        maxmsgsize: int = -1,
-        on_command: Optional[Callable[[bytes], None]] = None,
-    ) -> None:
-        self._tail = b""
-        self._frames: Message = []
-        # No frame is ever larger than this, MAXMSGSIZE or not: a bigger size is garbage.
-        self._max = maxmsgsize if maxmsgsize >= 0 else MAX_FRAME_SIZE
+    def __init__(self) -> None:
         self._body: Optional[bytearray] = None
         self._body_pos = 0
         self._body_size = 0
-        self._body_flags = 0
-        self.on_command = on_command
 
-    # -- large bodies -------------------------------------------------------------------
     def body_buffer(self) -> Optional[memoryview]:
         """Where the next bytes of a large frame's body should be read into, or None.
 
@@ -174,6 +154,35 @@ class V3Decoder:
         self._finish_body(msgs)
         return msgs
 
+    def _start_body(self, data: Any, start: int, end: int, size: int) -> None:
+        """A frame of ``size`` bytes begins at ``data[start:end]`` and goes on past it."""
+        have = end - start
+        self._body = body = bytearray(max(have, min(size, BODY_PREALLOC)))
+        body[:have] = data[start:end]
+        self._body_pos = have
+        self._body_size = size
+
+    def _resume_body(self, data: Any, msgs: Message) -> Any:
+        """Feed the large body in progress from ``data``: returns what follows the body
+        (finishing it into ``msgs``), or None when all of ``data`` went into it."""
+        body = self._body
+        assert body is not None
+        bpos = self._body_pos
+        room = self._body_size - bpos
+        n = len(data)
+        if n < room:
+            if bpos + n > len(body):
+                body = self._grow(bpos + n)
+            body[bpos : bpos + n] = data
+            self._body_pos = bpos + n
+            return None
+        if self._body_size > len(body):
+            body = self._grow(self._body_size)
+        body[bpos:] = data[:room]
+        self._body_pos = self._body_size
+        self._finish_body(msgs)
+        return data[room:]
+
     def _grow(self, need: int) -> bytearray:
         # A new buffer rather than a resize: a view handed out earlier must not block it.
         old = self._body
@@ -184,6 +193,40 @@ class V3Decoder:
         self._body = new
         return new
 
+    def _finish_body(self, msgs: Message) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class V3Decoder(LargeBodyDecoder):
+    """Incremental decoder of ZMTP 2.0/3.0 frames into whole messages.
+
+    ``commands`` collects command bodies seen after the handshake (3.0 only); with
+    ``allow_commands`` false (ZMTP 2.0) the COMMAND bit is ignored, as RFC 15 defines no
+    such bit and libzmq treats its frames as data.
+    """
+
+    __slots__ = (
+        "_tail",
+        "_frames",
+        "_max",
+        "_body_flags",
+        "on_command",
+    )
+
+    def __init__(
+        self,
+        maxmsgsize: int = -1,
+        on_command: Optional[Callable[[bytes], None]] = None,
+    ) -> None:
+        self._tail = b""
+        self._frames: Message = []
+        # No frame is ever larger than this, MAXMSGSIZE or not: a bigger size is garbage.
+        self._max = maxmsgsize if maxmsgsize >= 0 else MAX_FRAME_SIZE
+        LargeBodyDecoder.__init__(self)
+        self._body_flags = 0
+        self.on_command = on_command
+
+    # -- large bodies (the buffer handling is LargeBodyDecoder's) ------------------------
     def _finish_body(self, msgs: Message) -> None:
         # A large data frame is delivered as the buffer it was read into: recv(copy=False)
         # then hands the application a view of it without another copy (recv() copies once).
@@ -214,22 +257,9 @@ class V3Decoder:
         """Decode a chunk of stream bytes; return the messages it completed."""
         msgs: Message = []
         if self._body is not None:
-            # The rest of a large frame (``big``: its body buffer, a bytearray).
-            big = self._body
-            bpos = self._body_pos
-            room = self._body_size - bpos
-            n = len(data)
-            if n < room:
-                if bpos + n > len(big):
-                    big = self._grow(bpos + n)
-                big[bpos : bpos + n] = data
-                self._body_pos = bpos + n
+            data = self._resume_body(data, msgs)
+            if data is None:
                 return msgs
-            if self._body_size > len(big):
-                big = self._grow(self._body_size)
-            big[bpos:] = data[:room]
-            data = data[room:]
-            self._finish_body(msgs)
         if self._tail:
             data = self._tail + data
             self._tail = b""
@@ -272,11 +302,7 @@ class V3Decoder:
             if stop > end:
                 if size >= BIG_BODY:
                     self._frames = frames
-                    have = end - start
-                    self._body = big = bytearray(max(have, min(size, BODY_PREALLOC)))
-                    big[:have] = data[start:end]
-                    self._body_pos = have
-                    self._body_size = size
+                    self._start_body(data, start, end, size)
                     self._body_flags = flags
                     return msgs
                 break
