@@ -495,27 +495,8 @@ def _try_recv(core: Any, copy: bool) -> Any:
 def _recv_multipart(core: Any, copy: bool) -> Any:
     """SocketBase.recv_multipart(NOBLOCK, copy), with _EMPTY for Again: every frame (or the
     rest of a message begun with recv) in one step."""
-    st = core._st
-    with core._lock:
-        rx = st.rx
-        if rx is not None:
-            rest = rx[st.rx_pos + 1 :]
-            link = st.rx_link
-            st.rx = None
-            st.rcvmore = 0
-            return core._frames_out(rx, rest, copy, link)
-        if st.dead:
-            core._check_usable()
-        if core._cmds:
-            core._process_cmds()
-        routing = core._routing
-        msg = routing.recv()
-        if msg is None:
-            return _EMPTY
-        st.rcvmore = 0
-        if copy:
-            return [f if type(f) is bytes else bytes(f) for f in msg]
-        return core._frames_out(msg, msg, copy, routing.last_link())
+    msg = core._recv_multipart_now(copy)
+    return _EMPTY if msg is None else msg
 
 
 def _recv_load(core: Any, load: Callable[[Any], Any]) -> Any:

@@ -389,6 +389,25 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive every frame of one message at once."""
+        msg = self._recv_multipart_now(copy)
+        if msg is not None:
+            return msg
+        st = self._st
+        frame = self._recv_slow(flags, copy)
+        # The first frame came through the blocking path; the rest is already here.
+        with self._lock:
+            rx = st.rx
+            if rx is None:
+                return [frame]
+            rest = rx[st.rx_pos + 1 :]
+            link = st.rx_link
+            st.rx = None
+            st.rcvmore = 0
+            return [frame] + self._frames_out(rx, rest, copy, link)
+
+    def _recv_multipart_now(self, copy: bool) -> Optional[List[Any]]:
+        """Every frame of the next message (or the rest of one begun with recv()), or None
+        if nothing is there: recv_multipart's non-blocking step (purezmq.asyncio's too)."""
         st = self._st
         lock = self._lock  # acquire/try/finally: see send()
         lock.acquire()
@@ -405,24 +424,14 @@ class SocketBase(OptionsMixin, EndpointsMixin, MonitorMixin):
             if self._cmds:
                 self._process_cmds()
             msg = self._routing.recv()
-            if msg is not None:
-                st.rcvmore = 0
-                if copy:
-                    return [f if type(f) is bytes else bytes(f) for f in msg]
-                return self._frames_out(msg, msg, copy, self._routing.last_link())
+            if msg is None:
+                return None
+            st.rcvmore = 0
+            if copy:
+                return [f if type(f) is bytes else bytes(f) for f in msg]
+            return self._frames_out(msg, msg, copy, self._routing.last_link())
         finally:
             lock.release()
-        frame = self._recv_slow(flags, copy)
-        # The first frame came through the blocking path; the rest is already here.
-        with self._lock:
-            rx = st.rx
-            if rx is None:
-                return [frame]
-            rest = rx[st.rx_pos + 1 :]
-            link = st.rx_link
-            st.rx = None
-            st.rcvmore = 0
-            return [frame] + self._frames_out(rx, rest, copy, link)
 
     def _frames_out(self, msg: Any, frames: Any, copy: bool, link: Any) -> Any:
         if copy:
