@@ -25,7 +25,7 @@ import select
 import subprocess
 import sys
 import time
-from typing import Any, List
+from typing import Any, List, Tuple
 
 HELLO = b"\x00hello"
 
@@ -96,39 +96,18 @@ def _finish(procs: List[subprocess.Popen]) -> List[float]:
     return out
 
 
-def measure_sub(lib: str, count: int, size: int) -> float:
-    """CPU µs per message of one ``lib`` SUB fed by a pyzmq PUB."""
-    import zmq
-
+def fan_out(pub_lib: str, sub_lib: str, count: int, size: int, k: int) -> Tuple[List[float], float]:
+    """A ``pub_lib`` PUB sends ``count`` messages to ``k`` ``sub_lib`` SUBs in child
+    processes: returns each SUB's CPU µs per message and the PUB's CPU µs per delivered
+    message (from the first send until every SUB has all of them: the I/O thread's writing
+    counts)."""
+    zmq = _lib(pub_lib)
     ctx = zmq.Context()
     pub = ctx.socket(zmq.PUB)
     pub.setsockopt(zmq.SNDHWM, 0)
     pub.setsockopt(zmq.LINGER, 0)
     port = pub.bind_to_random_port("tcp://127.0.0.1")
-    procs = _spawn_subs(lib, f"tcp://127.0.0.1:{port}", count, 1)
-    try:
-        _join(pub, procs)
-        msg = b"\x01" + b"\x00" * (size - 1)
-        for _ in range(count):
-            pub.send(msg)
-        return _finish(procs)[0]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-        pub.close()
-        ctx.term()
-
-
-def measure_pub(lib: str, count: int, size: int, k: int) -> float:
-    """CPU µs per delivered message of a ``lib`` PUB fanning out to ``k`` pyzmq SUBs."""
-    zmq = _lib(lib)
-    ctx = zmq.Context()
-    pub = ctx.socket(zmq.PUB)
-    pub.setsockopt(zmq.SNDHWM, 0)
-    pub.setsockopt(zmq.LINGER, 0)
-    port = pub.bind_to_random_port("tcp://127.0.0.1")
-    procs = _spawn_subs("zmq", f"tcp://127.0.0.1:{port}", count, k)
+    procs = _spawn_subs(sub_lib, f"tcp://127.0.0.1:{port}", count, k)
     try:
         _join(pub, procs)
         msg = b"\x01" + b"\x00" * (size - 1)
@@ -136,15 +115,25 @@ def measure_pub(lib: str, count: int, size: int, k: int) -> float:
         c0 = time.process_time()
         for _ in range(count):
             send(msg)
-        _finish(procs)  # the I/O thread's writing counts until every SUB has it all
+        subs = _finish(procs)
         cpu = time.process_time() - c0
-        return cpu / (count * k) * 1e6
+        return subs, cpu / (count * k) * 1e6
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
         pub.close()
         ctx.term()
+
+
+def measure_sub(lib: str, count: int, size: int) -> float:
+    """CPU µs per message of one ``lib`` SUB fed by a pyzmq PUB."""
+    return fan_out("zmq", lib, count, size, 1)[0][0]
+
+
+def measure_pub(lib: str, count: int, size: int, k: int) -> float:
+    """CPU µs per delivered message of a ``lib`` PUB fanning out to ``k`` pyzmq SUBs."""
+    return fan_out(lib, "zmq", count, size, k)[1]
 
 
 def main() -> None:
