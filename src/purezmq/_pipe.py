@@ -284,6 +284,12 @@ class Pipe:
     def __len__(self) -> int:
         return len(self._q) + len(self._rq)
 
+    def reader_done(self) -> None:
+        """The reader's connection is gone for good: it will never read again.
+
+        Nothing to do for a pipe (what it holds goes with it); a FanPipe stops holding its
+        publisher's shared log."""
+
     def set_hwm(self, hwm: int) -> None:
         """Change the mark (inproc: the sum rule applies once both ends are known)."""
         with self._lock:

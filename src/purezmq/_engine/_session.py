@@ -133,6 +133,7 @@ class AcceptSession(Session):
             self.core._monitor_event(EVENT_DISCONNECTED, engine.fd, self.endpoint)
         if self.link is not None:
             self.link.close()
+            self.link.inp.reader_done()
         self.finished = True
         if self._linger_timer is not None:
             self._linger_timer.cancel()

@@ -31,6 +31,9 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
+from .._fanout import ANY as FAN_ANY
+from .._fanout import WIRE as FAN_WIRE
+from .._fanout import FanPipe
 from .._pipe import DELIMITER, RESYNC, Link, TrackedMsg
 from ..zmtp import (
     SENDS_IDENTITY,
@@ -583,7 +586,10 @@ class StreamEngine:
         Returns True when the pipe ran dry (its reader is now asleep, so the next write
         wakes us) or ended; False when the batch filled up and more messages wait.
         """
-        read = link.inp.read
+        inp = link.inp
+        if type(inp) is FanPipe:
+            return self._collect_fan(inp, out)
+        read = inp.read
         while out.size < WRITE_BATCH:
             msgs = []
             m = None
@@ -613,21 +619,49 @@ class StreamEngine:
                     break
                 msgs.append(m)
             if msgs:
-                buf = bytearray()
-                if self._encode is encode_messages:
-
-                    def big(frame: Any, _buf: bytearray = buf) -> None:
-                        out.add(bytes(_buf))
-                        _buf.clear()
-                        out.add(frame)
-
-                    encode_messages(msgs, buf, big)
-                else:
-                    self._encode(msgs, buf)
-                out.add(buf)
+                self._encode_into(msgs, out)
             if m is None or m is DELIMITER:
                 return True
         return False
+
+    def _collect_fan(self, inp: FanPipe, out: _OutBuffer) -> bool:
+        """_collect for a publisher's shared log: whole batches, joined when all wire."""
+        while out.size < WRITE_BATCH:
+            msgs, kind = inp.take()
+            if not msgs:
+                return True
+            end = msgs[-1] is DELIMITER
+            if end:
+                msgs.pop()
+                self._draining = True
+                self._direct_ok = False
+            if kind == FAN_WIRE:
+                out.add(b"".join(msgs))
+            elif msgs:
+                if kind == FAN_ANY:
+                    held = self._held
+                    for m in msgs:
+                        if type(m) is TrackedMsg:
+                            held.append(m)  # released once the bytes are in the kernel
+                self._encode_into(msgs, out)
+            if end:
+                return True
+        return False
+
+    def _encode_into(self, msgs: List[Any], out: _OutBuffer) -> None:
+        """Encode a batch into ``out``; large frames are queued by reference, not copied."""
+        buf = bytearray()
+        if self._encode is encode_messages:
+
+            def big(frame: Any, _buf: bytearray = buf) -> None:
+                out.add(bytes(_buf))
+                _buf.clear()
+                out.add(frame)
+
+            encode_messages(msgs, buf, big)
+        else:
+            self._encode(msgs, buf)
+        out.add(buf)
 
     def pull(self) -> None:
         """Move messages from the outbound pipe to the wire until either runs dry."""

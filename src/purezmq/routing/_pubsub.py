@@ -16,6 +16,10 @@ version (ZMTP 3.1 SUBSCRIBE/CANCEL commands are turned into the same messages by
   unread (back-pressure) until the application catches up — but subscriptions at the head of
   a pipe are still applied and queued, so the subscriber map stays current even when the
   application never reads (libzmq keeps its queue of them unbounded too).
+* Fan-out is queue-once for ZMTP 2.0/3.0 subscribers without CURVE (``link.wire``): their
+  outbound pipe becomes a :class:`FanPipe` reading the socket's shared :class:`FanOut` log
+  (see ``purezmq._fanout``), so a message is encoded once and appended once, whatever the
+  number of subscribers. Other peers (inproc, ZMTP 1.0, CURVE) get a pipe write each.
 * SUB/XSUB keep a refcounted filter set and send it to every new publisher, and again after
   every reconnect, bypassing the HWM so a subscription is never silently lost (libzmq 4.0 lost
   them at SNDHWM). SUB filters what it receives; XSUB does not. XSUB sends anything that is
@@ -27,7 +31,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable, List, Optional
 
-from .._pipe import DELIMITER, RESYNC, Link
+from .._fanout import FanOut, FanPipe
+from .._pipe import DELIMITER, RESYNC, Link, Pipe
 from ..constants import ENOTSUP
 from ..error import _raise
 from ..zmtp._frames import ZEROCOPY_MIN, encode_wire
@@ -61,17 +66,36 @@ class Pub(Routing):
         self.subs = SubscriberMap()
         self._targets: Any = ()
         self._pending: deque = deque()
+        self.fan = FanOut()
+        #: Attached peers that are not FanOut members (each gets its own pipe writes).
+        self._plain = 0
 
     # -- peers --------------------------------------------------------------------------
     def attach(self, link: Link) -> bool:
         link.attached = True
         self.links.append(link)
+        out = link.out
+        if link.wire and type(out) is Pipe and not len(out) and not out.closed:
+            # Nothing has written to this pipe yet (only we do): its reader, the engine,
+            # reads the shared log from now on.
+            fp = FanPipe.replacing(out)
+            self.fan.join(fp)
+            link.out = fp
+            if link.peer is not None:
+                link.peer.inp = fp
+        else:
+            self._plain += 1
         self._drain(link)
         return True
 
     def link_ended(self, link: Link) -> None:
         if not link.attached:
             return
+        out = link.out
+        if type(out) is FanPipe:
+            self.fan.leave(out)
+        else:
+            self._plain -= 1
         gone = self.subs.remove_link(link)
         self._on_unheld(gone)
         super().link_ended(link)
@@ -155,18 +179,40 @@ class Pub(Routing):
         self._publish(msg, self.subs.match(msg[0]))
         return True
 
-    @staticmethod
-    def _publish(msg: Message, targets: Any) -> None:
+    def _publish(self, msg: Message, targets: Any) -> None:
         """Fan a message out; a full pipe just misses it (PUB never blocks).
 
-        With several subscribers, a small message is encoded once and the same bytes are
-        queued to every ZMTP connection that takes them (``link.wire``).
+        A small message is encoded once: the same bytes go to every ZMTP connection that
+        takes them (``link.wire``), through the shared log when they all match.
         """
-        wire = None
-        if len(targets) > 1 and type(msg) is list and sum(map(len, msg)) < ZEROCOPY_MIN:
-            wire = encode_wire(msg)
+        if not targets:
+            return
+        fan = self.fan
+        entry: Any = msg
+        heavy = True  # frame lists the log lets go of early (large or tracked)
+        if (
+            type(msg) is list
+            and (len(msg[0]) if len(msg) == 1 else sum(map(len, msg))) < ZEROCOPY_MIN
+        ):
+            heavy = False
+            if len(targets) > 1:
+                entry = encode_wire(msg)  # once, for every ZMTP peer
+        if not self._plain and len(targets) == len(fan.members):
+            fan.broadcast(entry, heavy)  # every peer takes it: append once
+            return
+        wire = entry if type(entry) is bytes else None
+        mine: List[Any] = []
         for link in targets:
-            link.out.write(wire if wire is not None and link.wire else msg)
+            out = link.out
+            if type(out) is FanPipe:
+                mine.append(out)
+            else:
+                out.write(wire if wire is not None and link.wire else msg)
+        if mine:
+            if len(mine) == len(fan.members):
+                fan.broadcast(entry, heavy)
+            else:
+                fan.targeted(entry, mine, heavy)
 
     def has_out(self) -> bool:
         return True
