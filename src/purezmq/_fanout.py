@@ -15,9 +15,9 @@ shared log instead of owning a queue.
   several readers, encoded once) or its frame list (one reader, or large frames the engines
   send by reference). A message for only some members (topic filtering, a member at
   its HWM) is stored as :class:`_To` ``(message, targets)``; other readers skip it.
-* **Who writes.** Only the publisher's thread appends (with the socket lock held), without
-  any lock of its own: ``list.append`` is atomic. The log's ``lock`` only orders trimming
-  against readers taking a slice.
+* **Who writes.** Only the publisher's thread appends (with the socket lock held), under the
+  log's ``lock`` — one lock per message, not one per subscriber — which also orders
+  trimming against readers taking a slice. Nothing relies on the GIL.
 * **HWM, exactly per subscriber.** A member's queue length is what it has been given minus
   what its reader has taken: ``(bcast - b0) + t - taken`` (broadcasts since it joined, plus
   targeted entries naming it, minus what it took). The publisher keeps ``room``, a lower
@@ -25,8 +25,8 @@ shared log instead of owning a queue.
   runs out: a full member is then left out of the following messages (PUB drops, never
   blocks), as with a pipe at its HWM.
 * **Wake-ups only on transitions.** A reader that finds nothing joins ``sleepers`` *before*
-  its last look (so an append can never slip between the look and the sleep); the publisher
-  wakes the sleepers after an append.
+  its last look under the lock (so an append can never slip between the look and the
+  sleep); the publisher wakes the sleepers after an append, outside the lock.
 * **Bounded memory.** The publisher trims the log up to the slowest cursor; a reader far
   behind its HWM (its connection stalled, new messages passing it by) has its own entries
   copied to a private ``spill`` list so the log can still be trimmed. What a stalled member
@@ -115,7 +115,8 @@ class FanOut:
     # -- members (publisher thread) -------------------------------------------------------
     def join(self, pipe: "FanPipe") -> None:
         pipe.fan = self
-        pipe.cursor = self.base + len(self.log)
+        with self.lock:
+            pipe.cursor = self.base + len(self.log)
         pipe.b0 = self.bcast
         self.members[pipe] = None
         self.sleepers.add(pipe)  # its reader has not looked yet: the first append wakes it
@@ -143,13 +144,15 @@ class FanOut:
             self.room -= 1
             self.bcast += 1
             log = self.log
+            lock = self.lock  # one lock per message, whatever the number of subscribers
+            lock.acquire()
             if type(entry) is not bytes:
-                # Before the append: a reader that sees the entry sees this too.
                 at = self.base + len(log)
                 self.list_at = at + 1
                 if heavy:
                     self.heavy.append(at)
             log.append(entry)
+            lock.release()
             if self.sleepers:
                 self._wake()
             if len(log) >= self.trim_at:
@@ -176,13 +179,14 @@ class FanOut:
             return
         self.room -= 1
         log = self.log
-        at = self.base + len(log)
-        self.mixed_at = at + 1  # before the append (see broadcast)
-        if type(entry) is not bytes:
-            self.list_at = at + 1
-            if heavy:
-                self.heavy.append(at)
-        log.append(_To(entry, takers[0] if len(takers) == 1 else frozenset(takers)))
+        with self.lock:
+            at = self.base + len(log)
+            self.mixed_at = at + 1
+            if type(entry) is not bytes:
+                self.list_at = at + 1
+                if heavy:
+                    self.heavy.append(at)
+            log.append(_To(entry, takers[0] if len(takers) == 1 else frozenset(takers)))
         if self.sleepers:
             self._wake()
         if len(log) >= self.trim_at:
