@@ -127,25 +127,34 @@ class FairQueue:
     def recv(self) -> Any:
         """The next whole message, fairly, or None if no link has one."""
         active = self.active
+        if len(active) == 1:
+            # One peer (the common case): no rotation to keep.
+            link = active[0]
+            msg = link.inp.read()
+            if msg is not None and msg is not DELIMITER:
+                self.last = link
+                return msg
+            self._lost(0, link, msg)
         while active:
             i = self._cur
             if i >= len(active):
                 i = 0
             link = active[i]
             msg = link.inp.read()
-            if msg is None:
-                self._drop(i)
-                self._cur = i
-                continue
-            if msg is DELIMITER:
-                self._drop(i)
-                self._cur = i
-                self.on_end(link)
+            if msg is None or msg is DELIMITER:
+                self._lost(i, link, msg)
                 continue
             self._cur = i + 1
             self.last = link
             return msg
         return None
+
+    def _lost(self, i: int, link: Link, msg: Any) -> None:
+        """``active[i]`` ran dry (``msg`` None) or ended (DELIMITER): it leaves the set."""
+        self._drop(i)
+        self._cur = i
+        if msg is DELIMITER:
+            self.on_end(link)
 
     def has_in(self) -> bool:
         active = self.active
