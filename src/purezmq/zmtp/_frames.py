@@ -280,20 +280,29 @@ class V3Decoder(LargeBodyDecoder):
         mx = self._max
         on_command = self.on_command
         short_ok = mx >= 255  # no short frame can exceed MAXMSGSIZE
-        while end - pos >= 2:
+        append = msgs.append
+        last = end - 2
+        while pos <= last:
             flags = data[pos]
             if not flags and short_ok:
-                # The common case, first: a short, final data frame.
+                # The common case, first: a short, final data frame ...
                 stop = pos + 2 + data[pos + 1]
                 if stop > end:
                     break
                 if frames:
                     frames.append(data[pos + 2 : stop])
-                    msgs.append(frames)
+                    append(frames)
                     frames = []
                 else:
-                    msgs.append([data[pos + 2 : stop]])
+                    append([data[pos + 2 : stop]])
                 pos = stop
+                # ... and usually a run of them: the tightest loop there can be.
+                while pos <= last and not data[pos]:
+                    stop = pos + 2 + data[pos + 1]
+                    if stop > end:
+                        break
+                    append([data[pos + 2 : stop]])
+                    pos = stop
                 continue
             if flags & LONG:
                 if end - pos < 9:
