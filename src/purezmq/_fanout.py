@@ -47,7 +47,8 @@ from ._pipe import DELIMITER, Pipe
 
 #: Entries taken from the log per reader batch.
 TAKE_MAX = 4096
-#: The log is trimmed once it holds this many entries.
+#: The log is trimmed each time it has grown by this many entries since the last trim (and
+#: soon after a reader leaves).
 TRIM_AT = 8192
 
 _UNLIMITED = 1 << 62
