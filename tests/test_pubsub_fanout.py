@@ -198,7 +198,7 @@ def tiny_log(monkeypatch):
 
 
 def test_fanout_against_model(tiny_log):
-    FanMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=40, deadline=None)
+    FanMachine.TestCase.settings = settings(max_examples=250, stateful_step_count=30, deadline=None)
     FanMachine.TestCase().runTest()
 
 

@@ -177,6 +177,8 @@ class FanOut:
                 p.t += 1
                 takers.append(p)
         if not takers:
+            if len(self.log) >= self.trim_at:
+                self._trim()  # (a reader left: do not keep the log for stalled ones only)
             return
         self.room -= 1
         log = self.log
