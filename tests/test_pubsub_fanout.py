@@ -443,3 +443,31 @@ def test_a_subscriber_that_never_reads_does_not_hold_the_log(ctx):
         assert len(raw_pipe.spill) <= 50
     finally:
         raw.close()
+
+
+def test_a_subscriber_gone_before_its_publisher_attached_it_holds_nothing():
+    """The connection dies while its attach still waits for the publisher's thread: the
+    FanPipe swapped in afterwards must not stay in the log's books (its session could only
+    tell the pipe that was there before)."""
+    pctx, sctx = zmq.Context(), zmq.Context()
+    try:
+        pub = pctx.socket(zmq.PUB)
+        pub.linger = 0
+        ep = bind(pub, "tcp")
+        core = pub._core
+        fan = core._routing.fan
+        for _ in range(5):
+            sub = sctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.subscribe(b"")
+            sub.connect(ep)
+            wait_until(lambda: len(core._cmds) > 0)  # its attach waits for the PUB's thread
+            sub.close()
+            wait_until(lambda: not pctx._sessions)  # ... and its connection is gone already
+            pub.send(b"tick")  # attach (the swap), then the end, in that order
+            wait_until(lambda: (pub.poll(0, zmq.POLLOUT), not fan.members)[1])
+            assert not fan.leavers
+        assert len(fan.log) < _fanout.TRIM_AT
+    finally:
+        pctx.destroy(0)
+        sctx.destroy(0)

@@ -126,14 +126,19 @@ class FanOut:
 
     def leave(self, pipe: "FanPipe") -> None:
         """No more entries for ``pipe``; its reader may still take what it was given."""
-        if self.members.pop(pipe, 0) is None:
+        with self.lock:
+            # One step under the lock: a release() or trim on another thread sees the pipe
+            # either as a member or as a leaver, never as neither.
+            if self.members.pop(pipe, 0) is not None:
+                return
             pipe.bcast_end = self.bcast  # the broadcasts it got end here,
-            with self.lock:
-                pipe.log_end = self.base + len(self.log)  # and its entries in the log here
+            pipe.log_end = self.base + len(self.log)  # and its entries in the log here
             if not pipe.gone:
                 self.leavers[pipe] = None
             self.trim_at = 0  # it may have been the one holding the log back: trim soon
-            self.release()
+        self.release()
+        if not self.members:
+            self._trim()  # the last subscriber left: keep only what leavers still need
 
     # -- publishing (publisher thread) ------------------------------------------------------
     def broadcast(self, entry: Any, heavy: bool = False) -> None:
@@ -403,6 +408,10 @@ class FanPipe(Pipe):
                     self.cursor = stop
                 else:
                     chunk = []
+                # Under the lock: no release() can drop a heavy entry of this chunk from
+                # ``heavy`` before we know the batch has one (the engine must hold it).
+                heavy = fan.heavy
+                scan = bool(spill) or (bool(heavy) and heavy[0] < self.cursor)
             if not chunk and not spill:
                 if closed:
                     self._finish()
@@ -418,8 +427,6 @@ class FanPipe(Pipe):
                     fan.sleepers.discard(self)
                     continue
                 return [], ANY
-            heavy = fan.heavy
-            scan = bool(spill) or (bool(heavy) and heavy[0] < self.cursor)
             if spill or fan.mixed_at > start:
                 msgs = _mine(self, chunk)
                 if spill:
@@ -427,19 +434,22 @@ class FanPipe(Pipe):
             else:
                 msgs = chunk
             kind = ANY if scan else WIRE if fan.list_at <= start else LISTS
-            if scan and heavy:
+            if scan:
                 fan.release()
             if msgs:
                 return msgs, kind
 
     def _finish(self) -> None:
-        self.gone = True
         fan = self.fan
-        if fan is not None:
-            fan.sleepers.discard(self)
+        if fan is None:
+            self.gone = True
+            return
+        with fan.lock:  # (ordered against leave(): see there)
+            self.gone = True
             fan.leavers.pop(self, None)
             fan.trim_at = 0  # it may have been the one holding the log back: trim soon
-            fan.release()
+        fan.sleepers.discard(self)
+        fan.release()
 
     def read(self) -> Any:
         rq = self._rq

@@ -103,6 +103,15 @@ class Pub(Routing):
     def _on_unheld(self, topics: List[bytes]) -> None:
         pass
 
+    def peer_closed(self, link: Link) -> None:
+        super().peer_closed(link)
+        out = link.out
+        if type(out) is FanPipe:
+            # Its connection is gone: nothing will read the log for it any more (this also
+            # covers a connection that died before we attached it: its session could only
+            # tell the pipe that was there before the swap).
+            out.reader_done()
+
     def hiccup(self, link: Link) -> None:
         """Nothing to do here: the session put RESYNC in the inbound pipe, in order."""
 
