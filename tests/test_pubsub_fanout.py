@@ -31,6 +31,9 @@ from purezmq._pipe import DELIMITER
 
 pytestmark = pytest.mark.timeout(60)
 
+#: Waits that only take long when something is wrong (or the machine is very busy).
+SLOW = 10.0
+
 NPIPES = 4
 
 
@@ -257,7 +260,7 @@ def test_the_first_append_wakes_a_reader_that_never_looked():
 
 
 # -- integration: bound tcp PUBs ---------------------------------------------------------
-def _join_all(pub, subs, tag=b"\xffjoin", timeout=5.0):
+def _join_all(pub, subs, tag=b"\xffjoin", timeout=10.0):
     """Re-send ``tag`` until every SUB has it, then drain the extra copies."""
     pending = list(subs)
     import time
@@ -292,7 +295,7 @@ def test_filtered_unfiltered_and_inproc_subscribers_on_one_pub(ctx):
     for s, topic in ((everything, b""), (only_a, b"a"), (only_b, b"b"), (local, b"a")):
         s.subscribe(b"\xffjoin")
         s.subscribe(topic)
-        s.rcvtimeo = 2000
+        s.rcvtimeo = 10000
         s.rcvhwm = 0
     for s in (everything, only_a, only_b):
         s.connect(ep)
@@ -328,7 +331,7 @@ def test_multipart_large_and_tracked_messages_through_the_log(ctx):
     for _ in range(3):
         s = ctx.socket(zmq.SUB)
         s.subscribe(b"")
-        s.rcvtimeo = 2000
+        s.rcvtimeo = 10000
         s.connect(ep)
         subs.append(s)
     _join_all(pub, subs)
@@ -353,7 +356,7 @@ def test_close_with_linger_flushes_everything_queued(ctx):
     sub = ctx.socket(zmq.SUB)
     sub.subscribe(b"")
     sub.rcvhwm = 0
-    sub.rcvtimeo = 5000
+    sub.rcvtimeo = 10000
     sub.connect(ep)
     _join_all(pub, [sub])
     n = 20000
@@ -370,7 +373,7 @@ def test_subscribers_leaving_mid_stream_release_the_log(ctx):
     stay = ctx.socket(zmq.SUB)
     stay.rcvhwm = 0
     stay.subscribe(b"")
-    stay.rcvtimeo = 2000
+    stay.rcvtimeo = 10000
     stay.connect(ep)
     leavers = []
     for _ in range(3):
@@ -390,8 +393,8 @@ def test_subscribers_leaving_mid_stream_release_the_log(ctx):
         while stay.poll(0):
             stay.recv()
             got += 1
-    wait_until(lambda: (pub.poll(0, zmq.POLLOUT), len(fan.members) == 1)[1])
-    wait_until(lambda: (pub.poll(0, zmq.POLLOUT), not fan.leavers)[1])
+    wait_until(lambda: (pub.poll(0, zmq.POLLOUT), len(fan.members) == 1)[1], timeout=SLOW)
+    wait_until(lambda: (pub.poll(0, zmq.POLLOUT), not fan.leavers)[1], timeout=SLOW)
     pub.send(b"end")
     while stay.recv() != b"end":
         got += 1
@@ -405,7 +408,7 @@ def test_a_subscriber_that_never_reads_does_not_hold_the_log(ctx):
     ep = bind(pub, "tcp")
     good = ctx.socket(zmq.SUB)
     good.subscribe(b"")
-    good.rcvtimeo = 2000
+    good.rcvtimeo = 10000
     good.connect(ep)
     raw = RawPeer(ep)
     try:
@@ -413,7 +416,9 @@ def test_a_subscriber_that_never_reads_does_not_hold_the_log(ctx):
         raw.send(frame(b"\x01"))  # everything, and then never a read
         fan = _fan_of(pub)
         routing = pub._core._routing
-        wait_until(lambda: (pub.poll(0, zmq.POLLOUT), len(routing.subs.by_link) == 2)[1])
+        wait_until(
+            lambda: (pub.poll(0, zmq.POLLOUT), len(routing.subs.by_link) == 2)[1], timeout=SLOW
+        )
         _join_all(pub, [good])
         port = raw.sock.getsockname()[1]
         (raw_link,) = [lk for lk in routing.links if lk.data.engine.sock.getpeername()[1] == port]
@@ -461,11 +466,13 @@ def test_a_subscriber_gone_before_its_publisher_attached_it_holds_nothing():
             sub.linger = 0
             sub.subscribe(b"")
             sub.connect(ep)
-            wait_until(lambda: len(core._cmds) > 0)  # its attach waits for the PUB's thread
+            # its attach waits for the PUB's thread ...
+            wait_until(lambda: len(core._cmds) > 0, timeout=SLOW)
             sub.close()
-            wait_until(lambda: not pctx._sessions)  # ... and its connection is gone already
+            # ... and its connection is gone already
+            wait_until(lambda: not pctx._sessions, timeout=SLOW)
             pub.send(b"tick")  # attach (the swap), then the end, in that order
-            wait_until(lambda: (pub.poll(0, zmq.POLLOUT), not fan.members)[1])
+            wait_until(lambda: (pub.poll(0, zmq.POLLOUT), not fan.members)[1], timeout=SLOW)
             assert not fan.leavers
         assert len(fan.log) < _fanout.TRIM_AT
     finally:
