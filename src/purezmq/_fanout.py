@@ -211,16 +211,21 @@ class FanOut:
         if not heavy:
             return
         with self.lock:
-            low = _UNLIMITED
-            for p in list(self.members) + list(self.leavers):
-                if not p.gone and (p.log_end < 0 or p.cursor < p.log_end) and p.cursor < low:
-                    low = p.cursor
+            low = min((p.cursor for p in self._holders()), default=_UNLIMITED)
             base = self.base
             log = self.log
             while heavy and heavy[0] < low:
                 i = heavy.popleft() - base
                 if i >= 0:
                     log[i] = None
+
+    def _holders(self) -> List["FanPipe"]:
+        """Readers (members, and leavers still taking) with entries of theirs in the log."""
+        return [
+            p
+            for p in list(self.members) + list(self.leavers)
+            if not p.gone and p.cursor < p.end_of_mine()
+        ]
 
     def _recount(self) -> None:
         bcast = self.bcast
@@ -253,15 +258,11 @@ class FanOut:
             log = self.log
             base = self.base
             n = len(log)
-            # Members, and closed pipes whose readers still have entries to take.
-            readers = [p for p in list(self.members) + list(self.leavers) if not p.gone]
             half = n // 2
             cut = n
-            for p in readers:
+            for p in self._holders():
                 i = p.cursor - base
-                lim = n if p.log_end < 0 else p.log_end - base
-                if i >= lim:
-                    continue  # nothing of its own left in the log
+                lim = p.end_of_mine() - base
                 hwm = p.hwm
                 if i < half and hwm and n - i > 2 * hwm and n - i > TRIM_AT:
                     stop = half if half < lim else lim
@@ -381,6 +382,15 @@ class FanPipe(Pipe):
             self.taken += len(msgs) - (msgs[-1] is DELIMITER)
         return msgs, kind
 
+    def end_of_mine(self) -> int:
+        """Where our entries in the log end (absolute): its end, or where we left it.
+        (Call with ``fan.lock`` held.)"""
+        fan = self.fan
+        assert fan is not None
+        end = fan.base + len(fan.log)
+        log_end = self.log_end
+        return log_end if 0 <= log_end < end else end
+
     def _next(self) -> Tuple[List[Any], int]:
         """The next entries for us from the spill and the log (not yet counted as taken)."""
         fan = self.fan
@@ -397,10 +407,7 @@ class FanPipe(Pipe):
                     self.spill = []
                 base = fan.base
                 start = self.cursor
-                stop = base + len(fan.log)
-                end = self.log_end
-                if 0 <= end < stop:
-                    stop = end
+                stop = self.end_of_mine()
                 if stop - start > TAKE_MAX:
                     stop = start + TAKE_MAX
                 if stop > start:
@@ -419,10 +426,7 @@ class FanPipe(Pipe):
                 fan.sleepers.add(self)
                 # Look again now that an append is sure to wake us.
                 with fan.lock:
-                    stop = fan.base + len(fan.log)
-                    if 0 <= self.log_end < stop:
-                        stop = self.log_end
-                    more = self.cursor < stop or bool(self.spill)
+                    more = self.cursor < self.end_of_mine() or bool(self.spill)
                 if more or self.closed:
                     fan.sleepers.discard(self)
                     continue
@@ -451,26 +455,26 @@ class FanPipe(Pipe):
         fan.sleepers.discard(self)
         fan.release()
 
-    def read(self) -> Any:
+    def _filled(self) -> bool:
+        """The one-at-a-time interface (read/peek): refill ``_rq`` from the log if empty."""
         rq = self._rq
         if not rq:
             msgs, _ = self._next()
             if not msgs:
-                return None
+                return False
             rq.extend(msgs)
-        msg = rq.popleft()
+        return True
+
+    def read(self) -> Any:
+        if not self._filled():
+            return None
+        msg = self._rq.popleft()
         if msg is not DELIMITER:
             self.taken += 1
         return msg
 
     def peek(self) -> Any:
-        rq = self._rq
-        if not rq:
-            msgs, _ = self._next()
-            if not msgs:
-                return None
-            rq.extend(msgs)
-        return rq[0]
+        return self._rq[0] if self._filled() else None
 
     def drain(self) -> int:
         """Drop everything queued for us and stop holding the log."""

@@ -111,20 +111,13 @@ def encode_messages(msgs: Any, out: bytearray, big: Optional[Callable[[Any], Non
 
 def encode_wire(msg: Any) -> bytes:
     """One message's ZMTP 2.0/3.0 encoding as bytes, to write to many peers unchanged."""
-    last = len(msg) - 1
-    if last == 0:
+    if len(msg) == 1:  # the common case, one copy: header + body
         f = msg[0]
         n = len(f)
         return (_HDR_LAST[n] if n < 256 else _pack_long(LONG, n)) + f
-    parts = []
-    for i, f in enumerate(msg):
-        n = len(f)
-        if n < 256:
-            parts.append(_HDR_MORE[n] if i < last else _HDR_LAST[n])
-        else:
-            parts.append(_pack_long(LONG | MORE if i < last else LONG, n))
-        parts.append(f)
-    return b"".join(parts)
+    out = bytearray()
+    encode_messages((msg,), out)
+    return bytes(out)
 
 
 class LargeBodyDecoder:
