@@ -141,6 +141,18 @@ def recv_any(socks: Sequence[Any], timeout_ms: int = RCVTIMEO) -> tuple:
     raise AssertionError(f"no message on any of {len(socks)} sockets within {timeout_ms} ms")
 
 
+def sub_socket(ctx: Any, ep: str, *topics: bytes, **opts: Any) -> Any:
+    """A SUB with ``opts`` (option names, any case) set, connected to ``ep``, subscribed to
+    ``topics``."""
+    s = ctx.socket(zmq.SUB)
+    for name, value in opts.items():
+        s.setsockopt(getattr(zmq, name.upper()), value)
+    s.connect(ep)
+    for t in topics:
+        s.subscribe(t)
+    return s
+
+
 def assert_no_message(sock: Any, timeout_ms: int = 100) -> None:
     """Prove that nothing arrives (keep the window short: ≤ 200 ms)."""
     assert timeout_ms <= 200

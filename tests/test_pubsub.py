@@ -27,6 +27,7 @@ from helpers import (
     ipc_path,
     recv,
     recv_multipart,
+    sub_socket,
     wait_until,
 )
 
@@ -75,16 +76,6 @@ def join(pub, *subs, timeout=3.0):
                 other[s].append(m)
         s.unsubscribe(tag)
     return [m for s in subs for m in other[s]]
-
-
-def sub_socket(ctx, ep, *topics, **opts):
-    s = ctx.socket(zmq.SUB)
-    for name, value in opts.items():
-        s.setsockopt(getattr(zmq, name.upper()), value)
-    s.connect(ep)
-    for t in topics:
-        s.subscribe(t)
-    return s
 
 
 def free_tcp_endpoint():

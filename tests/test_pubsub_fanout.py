@@ -19,7 +19,7 @@ from collections import deque
 from typing import Dict, List
 
 import pytest
-from helpers import RawPeer, bind, frame, recv_multipart, wait_until
+from helpers import RawPeer, bind, frame, recv_multipart, sub_socket, wait_until
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -329,11 +329,7 @@ def test_multipart_large_and_tracked_messages_through_the_log(ctx):
     ep = bind(pub, "tcp")
     subs = []
     for _ in range(3):
-        s = ctx.socket(zmq.SUB)
-        s.subscribe(b"")
-        s.rcvtimeo = 10000
-        s.connect(ep)
-        subs.append(s)
+        subs.append(sub_socket(ctx, ep, b"", rcvtimeo=10000))
     _join_all(pub, subs)
     big = bytes(range(256)) * 1024  # 256 KiB: queued by reference, not encoded
     pub.send_multipart([b"topic", b"x" * 300, b""])
@@ -353,11 +349,7 @@ def test_close_with_linger_flushes_everything_queued(ctx):
     pub = ctx.socket(zmq.PUB)
     pub.sndhwm = 0
     ep = bind(pub, "tcp")
-    sub = ctx.socket(zmq.SUB)
-    sub.subscribe(b"")
-    sub.rcvhwm = 0
-    sub.rcvtimeo = 10000
-    sub.connect(ep)
+    sub = sub_socket(ctx, ep, b"", rcvhwm=0, rcvtimeo=10000)
     _join_all(pub, [sub])
     n = 20000
     for k in range(n):
@@ -370,17 +362,8 @@ def test_subscribers_leaving_mid_stream_release_the_log(ctx):
     pub = ctx.socket(zmq.PUB)
     pub.sndhwm = 0  # nothing dropped: the one that stays must get every message
     ep = bind(pub, "tcp")
-    stay = ctx.socket(zmq.SUB)
-    stay.rcvhwm = 0
-    stay.subscribe(b"")
-    stay.rcvtimeo = 10000
-    stay.connect(ep)
-    leavers = []
-    for _ in range(3):
-        s = ctx.socket(zmq.SUB)
-        s.subscribe(b"")
-        s.connect(ep)
-        leavers.append(s)
+    stay = sub_socket(ctx, ep, b"", rcvhwm=0, rcvtimeo=10000)
+    leavers = [sub_socket(ctx, ep, b"") for _ in range(3)]
     _join_all(pub, [stay] + leavers)
     fan = _fan_of(pub)
     assert len(fan.members) == 4
@@ -406,10 +389,7 @@ def test_a_subscriber_that_never_reads_does_not_hold_the_log(ctx):
     pub = ctx.socket(zmq.PUB)
     pub.sndhwm = 50
     ep = bind(pub, "tcp")
-    good = ctx.socket(zmq.SUB)
-    good.subscribe(b"")
-    good.rcvtimeo = 10000
-    good.connect(ep)
+    good = sub_socket(ctx, ep, b"", rcvtimeo=10000)
     raw = RawPeer(ep)
     try:
         raw.handshake(b"SUB")
@@ -462,10 +442,7 @@ def test_a_subscriber_gone_before_its_publisher_attached_it_holds_nothing():
         core = pub._core
         fan = core._routing.fan
         for _ in range(5):
-            sub = sctx.socket(zmq.SUB)
-            sub.linger = 0
-            sub.subscribe(b"")
-            sub.connect(ep)
+            sub = sub_socket(sctx, ep, b"", linger=0)
             # its attach waits for the PUB's thread ...
             wait_until(lambda: len(core._cmds) > 0, timeout=SLOW)
             sub.close()
